@@ -1,0 +1,82 @@
+"""Argument checks shared by the package.
+
+Every public function checks its input and raises a ``ValueError`` that
+names the argument and the allowed range, so that a reader who passes
+``lr=-1`` reads what is wrong instead of a traceback from deep inside numpy.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+
+def as_float_array(name: str, value: Any) -> np.ndarray:
+    """Return ``value`` as a float64 array, rejecting NaN and non-numbers."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} must not contain NaN")
+    return arr
+
+
+def finite_array(name: str, value: Any) -> np.ndarray:
+    """Return ``value`` as a float64 array, rejecting NaN and infinities."""
+    arr = as_float_array(name, value)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite, got a value with inf")
+    return arr
+
+
+def positive(name: str, value: Any) -> Any:
+    """Check ``value > 0`` and finite; ``value`` may be a number or an array."""
+    arr = as_float_array(name, value)
+    if not (np.isfinite(arr).all() and (arr > 0).all()):
+        raise ValueError(f"{name} must be > 0 and finite, got {value!r}")
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def non_negative(name: str, value: Any) -> Any:
+    """Check ``value >= 0`` and finite; ``value`` may be a number or an array."""
+    arr = as_float_array(name, value)
+    if not (np.isfinite(arr).all() and (arr >= 0).all()):
+        raise ValueError(f"{name} must be >= 0 and finite, got {value!r}")
+    return float(arr) if arr.ndim == 0 else arr
+
+
+def in_range(name: str, value: Any, low: float, high: float, *, low_open=False, high_open=True) -> float:
+    """Check that the number ``value`` lies in the interval from ``low`` to ``high``.
+
+    ``low_open``/``high_open`` say whether the ends are excluded; the
+    default is the half-open interval ``[low, high)``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    v = float(value)
+    ok_low = v > low if low_open else v >= low
+    ok_high = v < high if high_open else v <= high
+    if math.isnan(v) or not (ok_low and ok_high):
+        lb = "(" if low_open else "["
+        rb = ")" if high_open else "]"
+        raise ValueError(f"{name} must be in {lb}{low}, {high}{rb}, got {value!r}")
+    return v
+
+
+def integer(name: str, value: Any, minimum: int = 0) -> int:
+    """Check that ``value`` is a whole number ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def one_of(name: str, value: Any, choices: tuple) -> Any:
+    """Check that ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
