@@ -1,0 +1,415 @@
+"""Gradient descent optimizers in plain numpy that reproduce ``torch.optim``.
+
+Every optimizer moves a point ``x`` using its gradient ``g``::
+
+    opt = Adam(lr=0.1)
+    for _ in range(100):
+        x = opt.step(x, grad_f(x))  # a new array; x and the gradient are left untouched
+
+The optimizer keeps its state (the step count ``t``, momentum buffers, moment
+estimates) between calls in ``opt.state``; ``opt.reset()`` forgets it. With η the
+learning rate, λ the weight decay and t = 1, 2, ... the step count:
+
+* SGD:     g ← g + λx;  b ← μb + (1−τ)g (b = g at the first step);
+           g ← g + μb (Nesterov) or g ← b;  x ← x − ηg
+* Adagrad: g ← g + λx;  s ← s + g²;  x ← x − η/(1 + (t−1)·decay) · g/(√s + ε)
+* RMSprop: g ← g + λx;  v ← αv + (1−α)g²;  centred: m ← αm + (1−α)g, v ← v − m²;
+           b ← μb + g/(√v + ε) and x ← x − ηb (momentum), else x ← x − ηg/(√v + ε)
+* Adam:    g ← g + λx;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
+           x ← x − η/(1−β₁ᵗ) · m/(√v/√(1−β₂ᵗ) + ε)   (AMSGrad: v replaced by max over steps)
+* AdamW:   x ← (1 − ηλ)x, then Adam without the λx term
+
+The learning rate may be an array that broadcasts against ``x``: ``x`` of shape
+(100, 2) with ``lr`` of shape (100, 1) runs 100 learning rates in one call.
+
+The floating-point operations are done in the same order as torch's single-tensor
+code, so float64 results agree with torch to about one unit in the last place per
+step. They are not always bit-identical: torch's CPU kernels fuse some
+multiply-adds (``add(alpha=)``, ``addcmul``, ``lerp``), which numpy cannot, and
+torch's square root (MKL's) is not always correctly rounded.
+
+SGD is introduced in chapter 1 (plain), chapter 5 (momentum, Nesterov);
+Adagrad, RMSprop, Adam and AdamW in chapter 5.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from helpers import validate
+
+Hyper = float | np.ndarray
+
+
+def _keep(value: Any, checked: Any) -> Any:
+    """The checked value: a float64 copy of an array, or the user's own number (repr shows 0)."""
+    if isinstance(checked, np.ndarray):
+        return checked.copy()
+    return value if type(value) in (int, float) else checked
+
+
+def _non_negative(name: str, value: Any) -> Hyper:
+    return _keep(value, validate.non_negative(name, value))
+
+
+def _positive(name: str, value: Any) -> Hyper:
+    return _keep(value, validate.positive(name, value))
+
+
+def _betas(name: str, value: Any) -> tuple[float, float]:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"{name} must be a pair (beta1, beta2), got {value!r}")
+    for i, beta in enumerate(value):
+        validate.in_range(f"{name}[{i}]", beta, 0.0, 1.0)
+    return tuple(_keep(b, float(b)) for b in value)
+
+
+def _checked_property(name: str, check: Callable[[str, Any], Any]) -> property:
+    """A public attribute that is validated every time it is set (e.g. by a scheduler)."""
+    attr = "_" + name
+
+    def fget(self: Any) -> Any:
+        return getattr(self, attr)
+
+    def fset(self: Any, value: Any) -> None:
+        setattr(self, attr, check(name, value))
+
+    return property(fget, fset, doc=f"``{name}``, checked when set.")
+
+
+def _any_nonzero(value: Hyper) -> bool:
+    return bool(np.any(value != 0))
+
+
+def _lerp_(start: np.ndarray, end: np.ndarray, weight: float, tmp: np.ndarray) -> None:
+    """start ← start + weight·(end − start), in place, in the order torch.lerp_ uses."""
+    np.subtract(end, start, out=tmp)
+    if abs(weight) < 0.5:
+        tmp *= weight
+        start += tmp
+    else:
+        tmp *= 1.0 - weight
+        np.subtract(end, tmp, out=start)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array({value.tolist()})" if value.size <= 4 else f"array(shape={value.shape})"
+    return repr(value)
+
+
+class Optimizer:
+    """Base class: the learning rate, the step count ``t`` and the state buffers.
+
+    ``lr`` must be > 0 when the optimizer is built; afterwards (schedulers set it)
+    any finite ``lr >= 0`` is accepted, since schedules such as cosine annealing
+    reach 0. ``base_lr`` is the constructor's learning rate; ``initial_lr`` is
+    ``None`` until a scheduler is attached, which stores the optimizer's lr there
+    (torch's ``param_group["initial_lr"]``) so that later schedulers share it.
+    """
+
+    lr = _checked_property("lr", _non_negative)
+    _fields: tuple[str, ...] = ("lr",)  # hyperparameters, shown by repr
+
+    def __init__(self, lr: ArrayLike) -> None:
+        self._lr = _positive("lr", lr)
+        self.base_lr: Hyper = _keep(lr, self._lr)
+        self.initial_lr: Hyper | None = None
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the step count and every state buffer."""
+        self.t = 0
+        self.state: dict[str, np.ndarray] = {}
+        self._shape: tuple[int, ...] | None = None
+        self._scratch: list[np.ndarray] = []
+
+    def step(self, x: ArrayLike, grad: ArrayLike) -> np.ndarray:
+        """Return the next point as a new float64 array, given ``x`` and its gradient."""
+        x = validate.as_float_array("x", x)
+        grad = validate.as_float_array("grad", grad)
+        if grad.shape != x.shape:
+            raise ValueError(f"grad must have the shape of x {x.shape}, got shape {grad.shape}")
+        shapes = {}  # of the hyperparameters that are arrays, e.g. lr of shape (100, 1)
+        for name in self._fields:
+            if isinstance(value := getattr(self, name), np.ndarray):
+                shapes[name] = value.shape
+        try:
+            shape = np.broadcast_shapes(x.shape, *shapes.values())
+        except ValueError:
+            given = ", ".join(f"{name} has shape {s}" for name, s in shapes.items())
+            raise ValueError(f"{given}: must broadcast against x of shape {x.shape}") from None
+        if self._shape is None:
+            self._shape = shape
+        elif shape != self._shape:
+            given = "".join(f", {name} of shape {s}" for name, s in shapes.items())
+            raise ValueError(
+                f"x of shape {x.shape}{given} gives the shape {shape}, but the state has shape "
+                f"{self._shape}: call reset() before optimizing a point of another shape"
+            )
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self.t += 1
+            return self._update(x, grad)
+
+    def _update(self, x: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _buffer(self, name: str, fill: Hyper = 0.0) -> np.ndarray:
+        """The state buffer ``name``, created on first use with the state's shape."""
+        if name not in self.state:
+            self.state[name] = np.array(np.broadcast_to(fill, self._shape), dtype=np.float64)
+        return self.state[name]
+
+    def _tmp(self, i: int) -> np.ndarray:
+        """Scratch array number ``i``, reused between steps to avoid allocations."""
+        while len(self._scratch) <= i:
+            self._scratch.append(np.empty(self._shape))
+        return self._scratch[i]
+
+    def _add_weight_decay(self, x: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        """g + λx (torch: grad.add(param, alpha=weight_decay))."""
+        if not _any_nonzero(self.weight_decay):
+            return grad
+        g = np.multiply(x, self.weight_decay)
+        g += grad
+        return g
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{name}={_fmt(getattr(self, name))}" for name in self._fields)
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with (Nesterov) momentum, as torch.optim.SGD.
+
+    g ← g + λx;  b ← μb + (1−τ)g (b ← g at the first step);  g ← g + μb (Nesterov)
+    or g ← b;  x ← x − ηg,  with η = lr, μ = momentum, τ = dampening, λ = weight_decay.
+
+    Introduced in chapter 1 (plain), chapter 5 (momentum, Nesterov).
+    """
+
+    momentum = _checked_property("momentum", _non_negative)
+    _fields = ("lr", "momentum", "dampening", "weight_decay", "nesterov")
+
+    def __init__(
+        self,
+        lr: ArrayLike = 1e-3,
+        momentum: ArrayLike = 0,
+        dampening: ArrayLike = 0,
+        weight_decay: ArrayLike = 0,
+        nesterov: bool = False,
+    ) -> None:
+        super().__init__(lr)
+        self.momentum = momentum
+        self.dampening = _non_negative("dampening", dampening)
+        self.weight_decay = _non_negative("weight_decay", weight_decay)
+        if nesterov and (np.any(np.asarray(self.momentum) <= 0) or _any_nonzero(self.dampening)):
+            raise ValueError("nesterov=True needs momentum > 0 and dampening == 0")
+        self.nesterov = bool(nesterov)
+
+    def _update(self, x: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        g = self._add_weight_decay(x, grad)
+        tmp = self._tmp(0)
+        mu = self.momentum
+        if _any_nonzero(mu):
+            buf = self.state.get("momentum_buffer")
+            if buf is None:
+                buf = self.state["momentum_buffer"] = np.array(np.broadcast_to(g, self._shape))
+            else:
+                buf *= mu
+                np.multiply(g, 1 - self.dampening, out=tmp)
+                buf += tmp
+            if self.nesterov:
+                np.multiply(buf, mu, out=tmp)
+                tmp += g
+                g = tmp
+            else:
+                g = buf
+        np.multiply(g, -self.lr, out=tmp)
+        return np.add(x, tmp, out=np.empty(self._shape))
+
+
+class Adagrad(Optimizer):
+    """Adagrad, as torch.optim.Adagrad.
+
+    g ← g + λx;  s ← s + g²  (s starts at initial_accumulator_value);
+    x ← x − η/(1 + (t−1)·lr_decay) · g/(√s + ε).
+
+    Chapter 5.
+    """
+
+    _fields = ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps")
+
+    def __init__(
+        self,
+        lr: ArrayLike = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: ArrayLike = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+    ) -> None:
+        super().__init__(lr)
+        self.lr_decay = _non_negative("lr_decay", lr_decay)
+        self.weight_decay = _non_negative("weight_decay", weight_decay)
+        self.initial_accumulator_value = _non_negative(
+            "initial_accumulator_value", initial_accumulator_value
+        )
+        self.eps = _positive("eps", eps)
+
+    def _update(self, x: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        g = self._add_weight_decay(x, grad)
+        clr = self.lr / (1 + (self.t - 1) * self.lr_decay)
+        total = self._buffer("sum", self.initial_accumulator_value)
+        tmp, std = self._tmp(0), self._tmp(1)
+        np.multiply(g, g, out=tmp)
+        total += tmp
+        np.sqrt(total, out=std)
+        std += self.eps
+        np.multiply(g, -clr, out=tmp)
+        tmp /= std
+        return np.add(x, tmp, out=np.empty(self._shape))
+
+
+class RMSprop(Optimizer):
+    """RMSprop, as torch.optim.RMSprop.
+
+    g ← g + λx;  v ← αv + (1−α)g²;  centered: m ← αm + (1−α)g and d = √(v − m²) + ε,
+    otherwise d = √v + ε;  with momentum μ > 0: b ← μb + g/d, x ← x − ηb;
+    without: x ← x − ηg/d.
+
+    Chapter 5.
+    """
+
+    momentum = _checked_property("momentum", _non_negative)
+    _fields = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered")
+
+    def __init__(
+        self,
+        lr: ArrayLike = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: ArrayLike = 0,
+        momentum: ArrayLike = 0,
+        centered: bool = False,
+    ) -> None:
+        super().__init__(lr)
+        self.alpha = _keep(alpha, validate.in_range("alpha", alpha, 0.0, 1.0))
+        self.eps = _positive("eps", eps)
+        self.weight_decay = _non_negative("weight_decay", weight_decay)
+        self.momentum = momentum
+        self.centered = bool(centered)
+
+    def _update(self, x: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        g = self._add_weight_decay(x, grad)
+        alpha = self.alpha
+        tmp, avg = self._tmp(0), self._tmp(1)
+        square_avg = self._buffer("square_avg")
+        square_avg *= alpha
+        np.multiply(g, 1 - alpha, out=tmp)
+        tmp *= g
+        square_avg += tmp
+        if self.centered:
+            grad_avg = self._buffer("grad_avg")
+            _lerp_(grad_avg, g, 1 - alpha, tmp)
+            np.multiply(grad_avg, grad_avg, out=tmp)
+            np.subtract(square_avg, tmp, out=avg)
+            np.sqrt(avg, out=avg)
+        else:
+            np.sqrt(square_avg, out=avg)
+        avg += self.eps
+        if np.any(np.asarray(self.momentum) > 0):
+            buf = self._buffer("momentum_buffer")
+            buf *= self.momentum
+            np.divide(g, avg, out=tmp)
+            buf += tmp
+            np.multiply(buf, -self.lr, out=tmp)
+        else:
+            np.multiply(g, -self.lr, out=tmp)
+            tmp /= avg
+        return np.add(x, tmp, out=np.empty(self._shape))
+
+
+class Adam(Optimizer):
+    """Adam, as torch.optim.Adam.
+
+    g ← g + λx;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  (AMSGrad: v̂ ← max(v̂, v), use v̂)
+    x ← x − η/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε).
+
+    Chapter 5.
+    """
+
+    betas = _checked_property("betas", _betas)
+    _fields = ("lr", "betas", "eps", "weight_decay", "amsgrad")
+    _decoupled = False
+
+    def __init__(
+        self,
+        lr: ArrayLike = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: ArrayLike = 0,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(lr)
+        self.betas = betas
+        self.eps = _positive("eps", eps)
+        self.weight_decay = _non_negative("weight_decay", weight_decay)
+        self.amsgrad = bool(amsgrad)
+
+    def _update(self, x: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        beta1, beta2 = self.betas
+        lr = self.lr
+        if self._decoupled:
+            if _any_nonzero(self.weight_decay):
+                x = x * (1 - lr * self.weight_decay)
+            g = grad
+        else:
+            g = self._add_weight_decay(x, grad)
+        tmp, denom = self._tmp(0), self._tmp(1)
+        exp_avg, exp_avg_sq = self._buffer("exp_avg"), self._buffer("exp_avg_sq")
+        _lerp_(exp_avg, g, 1 - beta1, tmp)
+        exp_avg_sq *= beta2
+        np.multiply(g, 1 - beta2, out=tmp)
+        tmp *= g
+        exp_avg_sq += tmp
+        step = float(self.t)
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2**0.5
+        if self.amsgrad:
+            max_exp_avg_sq = self._buffer("max_exp_avg_sq")
+            np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+            exp_avg_sq = max_exp_avg_sq
+        np.sqrt(exp_avg_sq, out=denom)
+        denom /= bias_correction2_sqrt
+        denom += self.eps
+        np.multiply(exp_avg, -step_size, out=tmp)
+        tmp /= denom
+        return np.add(x, tmp, out=np.empty(self._shape))
+
+
+class AdamW(Adam):
+    """AdamW (Adam with decoupled weight decay), as torch.optim.AdamW.
+
+    x ← (1 − ηλ)x;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
+    x ← x − η/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε).
+
+    Chapter 5.
+    """
+
+    _decoupled = True
+
+    def __init__(
+        self,
+        lr: ArrayLike = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: ArrayLike = 1e-2,
+        amsgrad: bool = False,
+    ) -> None:
+        super().__init__(lr, betas, eps, weight_decay, amsgrad)
