@@ -1,0 +1,78 @@
+"""Explorers: the work a slider move does, called as plain functions, without a browser."""
+
+import itertools
+import warnings
+
+import numpy as np
+
+from helpers.descent import descend
+from helpers.optim import SGD
+from helpers.problems import Parabola
+from helpers.widgets import Explorer, LearningRate1D, figure_png, lr_explorer_1d, new_figure
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_lr_explorer_draws_and_reports_every_slider_corner_without_warnings():
+    fig = new_figure()
+    view = LearningRate1D(fig)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for lr, steps, x0 in itertools.product(
+            [1e-3, 0.1, 0.5, 0.99, 1.0, 1.2], [1, 50], [-10.0, 0.0, 0.5, 10.0]
+        ):
+            message = view.update(lr=lr, steps=steps, x0=x0)
+            assert message
+            assert figure_png(fig).startswith(PNG_MAGIC)
+            run = descend(Parabola(), SGD(lr=lr), x0, steps=steps)
+            xs, ys = view.dots.get_data()
+            np.testing.assert_array_equal(xs, run.points)
+            np.testing.assert_array_equal(ys, run.points**2)
+
+
+def test_lr_explorer_message_follows_the_factor():
+    view = LearningRate1D(new_figure())
+    assert "multiplies x by 0.800" in view.update(lr=0.1, steps=20, x0=10.0)
+    assert view.update(lr=1.2, steps=50, x0=10.0).startswith("Diverged at step 21")
+
+
+def test_widget_redraws_when_the_slider_moves():
+    widget = lr_explorer_1d()
+    sliders = {w.description: w for w in widget.children[0].children}
+    image = widget.children[2]
+    before = bytes(image.value)
+    assert before.startswith(PNG_MAGIC)
+    sliders["lr"].value = 0.9
+    assert bytes(image.value) != before and bytes(image.value).startswith(PNG_MAGIC)
+    assert "-0.800" in widget.children[1].value
+
+
+def test_a_value_error_becomes_a_message_not_a_traceback():
+    class View:
+        def __init__(self, fig):
+            (self.line,) = fig.subplots().plot([0, 1])
+
+        def update(self, k):
+            if k < 0:
+                raise ValueError("k must be >= 0")
+            self.line.set_ydata([0, k])
+            return "ok"
+
+    import ipywidgets as widgets
+
+    slider = widgets.IntSlider(value=1, min=-2, max=3)
+    explorer = Explorer({"k": slider}, View)
+    assert explorer.message.value == "<b>ok</b>"
+    slider.value = -1
+    assert "k must be &gt;= 0" in explorer.message.value
+    assert bytes(explorer.image.value).startswith(PNG_MAGIC)
+
+
+def test_the_picture_changes_with_the_learning_rate():
+    import ipywidgets as widgets
+
+    explorer = Explorer({"lr": widgets.FloatSlider(value=0.1)}, LearningRate1D)
+    first, _ = explorer.render(lr=0.1)
+    second, _ = explorer.render(lr=0.2)
+    again, _ = explorer.render(lr=0.1)
+    assert first != second and first == again
