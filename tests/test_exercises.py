@@ -1,0 +1,121 @@
+"""The exercises: every worked solution in the book passes its check; wrong answers get hints.
+
+The solutions are read out of the notebooks themselves (the python blocks
+inside ``Solution`` dropdowns), so the code a reader sees is the code tested.
+"""
+
+import ast
+import importlib
+import inspect
+import json
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import helpers.exercises
+from helpers.exercises import Feedback, ch01, checker
+
+BOOK = Path(__file__).resolve().parent.parent / "book"
+SOLUTION = re.compile(r":::\{admonition\} Solution\s*\n:class: dropdown\s*\n(.*?)\n:::", re.DOTALL)
+CODE = re.compile(r"```python\n(.*?)```", re.DOTALL)
+
+
+def solutions():
+    """(notebook, index, code) for every python block inside a Solution dropdown."""
+    found = []
+    for path in sorted(BOOK.glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        for i, block in enumerate(SOLUTION.findall(text)):
+            for code in CODE.findall(block):
+                found.append(pytest.param(path.stem, code, id=f"{path.stem}-solution{i + 1}"))
+    return found
+
+
+def run_solution(code):
+    """Execute a solution block; return the value of its last expression."""
+    tree = ast.parse(code)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    namespace = {}
+    exec(compile(tree, "<solution>", "exec"), namespace)
+    if last is None:
+        return None
+    return eval(compile(ast.Expression(last.value), "<solution>", "eval"), namespace)
+
+
+@pytest.mark.parametrize("chapter, code", solutions())
+def test_every_worked_solution_that_calls_a_check_passes_it(chapter, code):
+    result = run_solution(code)
+    if "check_" in code:
+        assert isinstance(result, Feedback) and result.passed, result
+
+
+def chapter_modules():
+    return [m.name for m in pkgutil.iter_modules(helpers.exercises.__path__)]
+
+
+@pytest.mark.parametrize("module", chapter_modules())
+def test_every_check_is_used_by_a_worked_solution_in_its_chapter(module):
+    mod = importlib.import_module(f"helpers.exercises.{module}")
+    checks = {n for n, f in inspect.getmembers(mod, callable) if n.startswith("check_")}
+    assert checks, f"{module} has no checks"
+    number = module[2:]
+    notebook = next(BOOK.glob(f"{number}-*.ipynb"))
+    text = notebook.read_text()
+    for name in checks:
+        assert f"{module}.{name}(" in text, f"{name} is not used in {notebook.name}"
+    used = [p for p in solutions() if p.values[0] == notebook.stem]
+    solved = {name for name in checks for p in used if f"{name}(" in p.values[1]}
+    assert solved == checks, f"checks without a worked solution: {checks - solved}"
+
+
+def test_placeholder_and_crashing_answers_get_a_hint_not_a_traceback():
+    assert "Replace the ..." in ch01.check_x3(...).message
+    assert not ch01.check_x3("ten")
+    assert "should be a single number" in ch01.check_x3("ten").message
+
+    def broken(x, lr):
+        raise ZeroDivisionError("oops")
+
+    feedback = ch01.check_step(broken)
+    assert not feedback and "ZeroDivisionError: oops" in feedback.message
+
+    @checker
+    def always_fails(answer):
+        return Feedback(False, "no")
+
+    assert repr(always_fails(1)) == "Not yet. no"
+    assert "Correct!" in Feedback(True, "yes")._repr_html_()
+
+
+@pytest.mark.parametrize(
+    "check, answer, expected",
+    [
+        (ch01.check_x3, 1.25, "Correct"),
+        (ch01.check_x3, 2.5, "That is x_2"),
+        (ch01.check_x3, 10 * 0.75**3, "1 − 2·lr, not 1 − lr"),
+        (ch01.check_x3, 1.5625, "loss f(x₃)"),
+        (ch01.check_x3, 7.0, "apply it three times"),
+        (ch01.check_one_step_lr, 1 / 6, "Correct"),
+        (ch01.check_one_step_lr, 0.5, "three times steeper"),
+        (ch01.check_one_step_lr, 1 / 3, "factor 1 − 6·lr is −1"),
+        (ch01.check_fast_lr, 0.5, "Correct"),
+        (ch01.check_fast_lr, 0.45, "Correct"),
+        (ch01.check_fast_lr, 0.1, "You need |1 − 2·lr| below"),
+        (ch01.check_fast_lr, 1.5, "diverged"),
+        (ch01.check_fast_lr, -1.0, "single positive number"),
+        (ch01.check_step, lambda x, lr: x - lr * 2 * (x - 3), "Correct"),
+        (ch01.check_step, lambda x, lr: x + lr * 2 * (x - 3), "goes uphill"),
+        (ch01.check_step, lambda x, lr: x - lr * (x - 3), "factor 2 is missing"),
+        (ch01.check_step, lambda x, lr: x - lr * 2 * x, "step for x²"),
+        (ch01.check_step, lambda x, lr: -lr * 2 * (x - 3), "Return the new point"),
+        (ch01.check_step, 3.0, "Pass your function itself"),
+        (ch01.check_step, lambda x, lr: None, "returned None"),
+    ],
+)
+def test_chapter_1_answers(check, answer, expected):
+    feedback = check(answer)
+    assert expected in repr(feedback)
+    assert feedback.passed == (expected == "Correct")
