@@ -1,0 +1,89 @@
+# The book's commands. `make book` builds the HTML, `make test` runs every check.
+# Both create the virtual environment in .venv on first use and install what they need.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
+
+.PHONY: help install install-test offline book test lint unit nbval build-strict browser execute lab clean
+
+help:
+	@echo "make book     build the HTML book into _build/html"
+	@echo "make test     lint, unit tests, nbval on every notebook, strict book build, browser tests"
+	@echo "make execute  re-execute every notebook in place from a fresh kernel"
+	@echo "make lab      open the book in JupyterLab"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.book-installed: requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.book-installed
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.book-installed
+install-test: $(VENV)/.test-installed
+
+# JavaScript the site serves itself so it works offline (see book/_offline/package.json).
+OFFLINE := book/_offline
+$(OFFLINE)/node_modules/.package-lock.json: $(OFFLINE)/package.json $(OFFLINE)/package-lock.json
+	cd $(OFFLINE) && npm ci --no-audit --no-fund --loglevel=error
+
+$(OFFLINE)/site/.done: $(OFFLINE)/node_modules/.package-lock.json
+	rm -rf $(OFFLINE)/site && mkdir -p $(OFFLINE)/site/offline/mathjax
+	cd $(OFFLINE)/node_modules/mathjax/es5 && cp -r tex-mml-chtml.js input output ui a11y adaptors \
+	  $(CURDIR)/$(OFFLINE)/site/offline/mathjax/
+	mkdir -p $(OFFLINE)/site/offline/requirejs
+	cp $(OFFLINE)/node_modules/requirejs/require.js $(OFFLINE)/site/offline/requirejs/
+	cp -r $(OFFLINE)/node_modules/@jupyter-widgets/html-manager/dist $(OFFLINE)/site/offline/html-manager
+	touch $@
+
+offline: $(OFFLINE)/site/.done
+
+book: install offline
+	$(BIN)/jupyter-book build . --keep-going
+	@echo "The book is at $(CURDIR)/_build/html/index.html"
+
+lint: install-test
+	$(BIN)/ruff check helpers tests book
+	$(BIN)/ruff format --check helpers tests
+
+unit: install-test
+	$(BIN)/python -m pytest tests
+
+nbval: install-test
+	$(BIN)/python -m pytest --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider \
+	  -o filterwarnings= $(NOTEBOOKS)
+
+# Warnings are errors (-W), broken references too (-n); a failure exits non-zero.
+build-strict: install-test offline
+	rm -rf _build
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# The built site in Debian's Chromium (apt-get install chromium), driven by Playwright.
+browser: install-test
+	$(BIN)/python -m pytest tests/browser -m browser -p no:cacheprovider
+
+test: lint unit nbval build-strict browser
+
+execute: install-test
+	for nb in $(NOTEBOOKS); do \
+	  echo "executing $$nb"; \
+	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.kernel_name=python3 \
+	    --ExecutePreprocessor.store_widget_state=False "$$nb"; \
+	done
+
+lab: install
+	$(BIN)/jupyter lab book/
+
+clean:
+	rm -rf _build .pytest_cache
