@@ -1,0 +1,141 @@
+"""The built book in a real browser: every page loads offline and works.
+
+For every page of the table of contents: no JavaScript error, no local
+resource missing, every image loaded and described by alt text, the math
+typeset, the static explorers responding, the launch and download buttons
+present, the page weight under 3 MB. The search page finds a word.
+Screenshots of every page, at desktop and phone width, go to
+_build/screenshots for people to look at.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+from conftest import ROOT
+
+MAX_PAGE_BYTES = 3 * 1024 * 1024
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        pages += [chapter["file"] for chapter in part.get("chapters", [])]
+    return pages
+
+
+def is_local(url: str) -> bool:
+    return urlparse(url).hostname in ("127.0.0.1", None) or url.startswith("data:")
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.problems = []  # errors that are ours to fix
+    page.offline_only = []  # requests to other hosts, which cannot load offline
+    page.local_bytes = 0
+
+    def on_request_failed(request):
+        (page.problems if is_local(request.url) else page.offline_only).append(
+            f"failed request {request.url}"
+        )
+
+    def on_response(response):
+        if is_local(response.url) and not response.url.startswith("data:"):
+            if response.status >= 400:
+                page.problems.append(f"HTTP {response.status} for {response.url}")
+            else:
+                page.local_bytes += len(response.body())
+
+    def on_console(message):
+        if message.type == "error" and "ERR_NAME_NOT_RESOLVED" not in message.text:
+            page.problems.append(f"console error: {message.text}")
+
+    page.on("requestfailed", on_request_failed)
+    page.on("response", on_response)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: page.problems.append(f"page error: {error}"))
+    yield page
+    context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("doc", toc_pages())
+def test_page_loads_offline_and_works(page, site_url, screenshots, doc):
+    page.goto(f"{site_url}/{doc}.html", wait_until="networkidle")
+    assert page.title(), "page has no title"
+
+    # Every image loaded and has alt text.
+    images = page.eval_on_selector_all(
+        "article img",
+        "imgs => imgs.map(i => ({src: i.src.slice(0, 80), ok: i.complete && i.naturalWidth > 0,"
+        " alt: i.getAttribute('alt') || ''}))",
+    )
+    broken = [i["src"] for i in images if not i["ok"]]
+    assert not broken, f"images that did not load: {broken}"
+    undescribed = [i["src"] for i in images if not i["alt"].strip()]
+    assert not undescribed, f"images without alt text: {undescribed}"
+
+    # Math: every formula in the source became MathJax output.
+    if page.locator("article .math").count():
+        page.wait_for_selector("article mjx-container", timeout=15000)
+        raw = page.locator("article .math:not(:has(mjx-container))").count()
+        assert raw == 0, f"{raw} formulas were not typeset"
+
+    # Static explorers: moving the slider shows another frame.
+    explorers = page.locator(".gd-static-explorer")
+    for i in range(explorers.count()):
+        explorer = explorers.nth(i)
+        slider = explorer.locator("input[type=range]").first
+        before = explorer.locator("img").get_attribute("src")
+        last = slider.get_attribute("max")
+        target = "0" if slider.input_value() == last else last
+        slider.fill(target)
+        after = explorer.locator("img").get_attribute("src")
+        assert after != before, f"explorer {i} did not change its frame"
+        assert explorer.locator("img").get_attribute("alt").startswith("Explorer frame for")
+
+    # Launch (Binder, live code) and download buttons on notebook pages.
+    if (ROOT / f"{doc}.ipynb").exists():
+        assert page.locator("a[href*='mybinder.org']").count() >= 1, "no Binder launch button"
+        assert page.locator("button.btn-launch-thebe, .thebe-launch-button").count() >= 1, (
+            "no live-code (Thebe) button"
+        )
+        assert page.locator("a[href$='.ipynb']").count() >= 1, "no notebook download link"
+    assert page.locator(".btn-download-source-button, a.btn[title*='Download']").count() >= 1 or (
+        page.locator("[aria-label*='Download']").count() >= 1
+    ), "no download button"
+
+    page.screenshot(path=str(screenshots / f"{doc.replace('/', '_')}.png"), full_page=True)
+    assert page.local_bytes <= MAX_PAGE_BYTES, f"page weighs {page.local_bytes / 1e6:.2f} MB"
+    assert not page.problems, "\n".join(page.problems)
+    # Nothing may depend on the internet, except Thebe/Binder themselves.
+    unexpected = [u for u in page.offline_only if "thebe" not in u and "binder" not in u]
+    assert not unexpected, "resources that need the internet:\n" + "\n".join(unexpected)
+
+
+@pytest.mark.browser
+def test_search_finds_a_word(page, site_url):
+    page.goto(f"{site_url}/search.html?q=learning+rate", wait_until="networkidle")
+    page.wait_for_selector("#search-results ul.search li", timeout=15000)
+    assert page.locator("#search-results ul.search li").count() >= 1
+    assert not page.problems, "\n".join(page.problems)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("doc", toc_pages())
+def test_page_reads_at_phone_width(browser, site_url, screenshots, doc):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{site_url}/{doc}.html", wait_until="networkidle")
+    page.screenshot(path=str(screenshots / f"{doc.replace('/', '_')}-phone.png"))
+    # The text column fits the screen: nothing but code blocks and wide outputs may scroll.
+    width = page.evaluate("document.querySelector('article').getBoundingClientRect().width")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    context.close()
+    assert width <= 390, f"the article is {width}px wide on a 390px screen"
+    assert overflow <= 1, f"the page scrolls sideways by {overflow}px at phone width"
