@@ -11,8 +11,8 @@ h = ε^(1/3) ≈ 6e-6, the default step. Chapter 2.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -57,7 +57,9 @@ class GradCheck:
 
     def __repr__(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
-        return f"GradCheck({verdict}: relative error {self.rel_error:.1e}, tolerance {self.tol:.0e})"
+        return (
+            f"GradCheck({verdict}: relative error {self.rel_error:.1e}, tolerance {self.tol:.0e})"
+        )
 
 
 def relative_error(a, b) -> float:

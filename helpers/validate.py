@@ -48,7 +48,9 @@ def non_negative(name: str, value: Any) -> Any:
     return float(arr) if arr.ndim == 0 else arr
 
 
-def in_range(name: str, value: Any, low: float, high: float, *, low_open=False, high_open=True) -> float:
+def in_range(
+    name: str, value: Any, low: float, high: float, *, low_open=False, high_open=True
+) -> float:
     """Check that the number ``value`` lies in the interval from ``low`` to ``high``.
 
     ``low_open``/``high_open`` say whether the ends are excluded; the
