@@ -8,13 +8,14 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
-.PHONY: help install install-test offline book test lint unit nbval build-strict browser execute lab clean
+.PHONY: help install install-test offline book test lint unit nbval build-strict browser bench execute lab clean
 
 help:
 	@echo "make book     build the HTML book into _build/html"
 	@echo "make test     lint, unit tests, nbval on every notebook, strict book build, browser tests"
 	@echo "make execute  re-execute every notebook in place from a fresh kernel"
 	@echo "make lab      open the book in JupyterLab"
+	@echo "make bench    time notebooks, build, explorers, optimizers against torch"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +82,10 @@ execute: install-test
 	    --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.kernel_name=python3 \
 	    --ExecutePreprocessor.store_widget_state=False "$$nb"; \
 	done
+
+# Not a test and not run by CI: timings for the README (see tests/benchmark.py).
+bench: install-test offline
+	$(BIN)/python tests/benchmark.py
 
 lab: install
 	$(BIN)/jupyter lab book/ $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -1,0 +1,174 @@
+"""The book's benchmark (`make bench`): what a reader waits for, measured in one run.
+
+Not a test, and not timed in CI: run it on a quiet machine and copy the
+table into the README with the date. It measures
+
+1. each notebook executed from a fresh kernel, and the whole book;
+2. the book build, clean and again with nothing changed;
+3. every explorer's answer to a slider move (update + redraw to an image),
+   median and 95th percentile over 30 random moves;
+4. helpers' optimizers against torch.optim on a million float64 parameters;
+5. a sweep of 100 learning rates in one broadcast call against a loop of 100 runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import numpy as np
+from nbclient import NotebookClient
+
+import helpers
+from helpers.descent import descend
+from helpers.optim import SGD, Adam
+from helpers.problems import bowl
+from helpers.widgets import Explorer, control_values
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {
+    "book": 60.0,  # seconds to execute every notebook
+    "explorer": 100.0,  # ms, median per slider move
+    "optimizer": 1.5,  # helpers / torch time per step
+    "sweep": 10.0,  # loop / broadcast
+}
+rows: list[tuple[str, str, str]] = []
+
+
+def row(what: str, value: str, verdict: str = "") -> None:
+    rows.append((what, value, verdict))
+    print(f"{what:<55} {value:>22} {verdict}", flush=True)
+
+
+def check(ok: bool) -> str:
+    return "meets target" if ok else "MISSES TARGET"
+
+
+def notebooks() -> None:
+    total = 0.0
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        NotebookClient(
+            nb,
+            kernel_name="python3",
+            timeout=600,
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
+        seconds = time.perf_counter() - start
+        total += seconds
+        row(f"notebook {path.name} (fresh kernel)", f"{seconds:.1f} s")
+    row("whole book, executed", f"{total:.1f} s", check(total < TARGETS["book"]))
+
+
+def build() -> None:
+    jb = [str(Path(sys.executable).parent / "jupyter-book"), "build", ".", "--quiet"]
+    shutil.rmtree(ROOT / "_build", ignore_errors=True)
+    for label in ("book build, clean", "book build, nothing changed"):
+        start = time.perf_counter()
+        subprocess.run(jb, cwd=ROOT, check=True, capture_output=True)
+        row(label, f"{time.perf_counter() - start:.1f} s")
+
+
+def explorer_functions():
+    names = ["widgets"] + [m.name for m in pkgutil.iter_modules(helpers.__path__)
+                           if m.name.startswith("explore_")]  # fmt: skip
+    for name in names:
+        module = importlib.import_module(f"helpers.{name}")
+        for fname, func in inspect.getmembers(module, inspect.isfunction):
+            if "explorer" in fname and func.__module__ == module.__name__:
+                yield f"{name}.{fname}", func
+
+
+def explorers(moves: int = 30) -> None:
+    rng = np.random.default_rng(0)
+    for name, make in explorer_functions():
+        required = [p for p in inspect.signature(make).parameters.values()
+                    if p.default is inspect.Parameter.empty]  # fmt: skip
+        if required:
+            row(f"explorer {name}", "needs arguments", "NOT MEASURED")
+            continue
+        explorer = make()
+        if not isinstance(explorer, Explorer):
+            row(f"explorer {name}", "not an Explorer", "MISSES TARGET")
+            continue
+        choices = {n: control_values(c, 25) for n, c in explorer.controls.items()}
+        explorer.render(**explorer.values)  # warm up fonts and caches
+        times = []
+        for _ in range(moves):
+            values = dict(explorer.values)
+            moved = rng.choice(list(choices))
+            values[moved] = choices[moved][rng.integers(len(choices[moved]))]
+            start = time.perf_counter()
+            explorer.render(**values)
+            times.append(1000 * (time.perf_counter() - start))
+        median, p95 = np.median(times), np.percentile(times, 95)
+        row(f"explorer {name}: one slider move", f"{median:.0f} ms (p95 {p95:.0f} ms)",
+            check(median < TARGETS["explorer"]))  # fmt: skip
+
+
+def optimizers(n: int = 1_000_000, steps: int = 30) -> None:
+    import torch
+
+    rng = np.random.default_rng(0)
+    x0, grad = rng.standard_normal(n), rng.standard_normal(n)
+    cases = {
+        "SGD(momentum=0.9)": (lambda: SGD(lr=1e-3, momentum=0.9),
+                              lambda p: torch.optim.SGD([p], lr=1e-3, momentum=0.9)),
+        "Adam": (lambda: Adam(lr=1e-3), lambda p: torch.optim.Adam([p], lr=1e-3)),
+    }  # fmt: skip
+    for label, (ours, theirs) in cases.items():
+        opt, x = ours(), x0.copy()
+        x = opt.step(x, grad)
+        start = time.perf_counter()
+        for _ in range(steps):
+            x = opt.step(x, grad)
+        mine = (time.perf_counter() - start) / steps
+        p = torch.tensor(x0.copy(), dtype=torch.float64, requires_grad=True)
+        p.grad = torch.tensor(grad)
+        topt = theirs(p)
+        topt.step()
+        start = time.perf_counter()
+        for _ in range(steps):
+            topt.step()
+        ref = (time.perf_counter() - start) / steps
+        ratio = mine / ref
+        row(f"{label} step on 1e6 float64 params: helpers / torch",
+            f"{1000 * mine:.1f} / {1000 * ref:.1f} ms = {ratio:.2f}x",
+            check(ratio <= TARGETS["optimizer"]))  # fmt: skip
+
+
+def sweep(count: int = 100, steps: int = 200) -> None:
+    problem, lrs = bowl(), np.geomspace(1e-3, 0.49, count)
+    start = time.perf_counter()
+    descend(problem, SGD(lr=lrs[:, None]), [3.0, 4.0], steps=steps)
+    broadcast = time.perf_counter() - start
+    start = time.perf_counter()
+    for lr in lrs:
+        descend(problem, SGD(lr=lr), [3.0, 4.0], steps=steps)
+    loop = time.perf_counter() - start
+    row(f"{count} learning rates x {steps} steps: loop / one broadcast call",
+        f"{loop:.2f} / {broadcast:.3f} s = {loop / broadcast:.0f}x",
+        check(loop / broadcast >= TARGETS["sweep"]))  # fmt: skip
+
+
+def main() -> None:
+    parts = sys.argv[1:] or ["notebooks", "build", "explorers", "optimizers", "sweep"]
+    print(f"{'what':<55} {'measured':>22}")
+    for part in parts:
+        globals()[part]()
+    print("\nMarkdown for the README:\n")
+    print("| What | Measured | Target |\n|---|---|---|")
+    for what, value, verdict in rows:
+        print(f"| {what} | {value} | {verdict} |")
+
+
+if __name__ == "__main__":
+    main()
