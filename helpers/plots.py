@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from helpers.problems import Problem
+from helpers.validate import finite_array, integer
 
 # Okabe & Ito's palette: distinguishable with every common colour-vision deficiency.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
@@ -43,6 +44,25 @@ def use_book_style() -> None:
     mpl.rcParams.update(BOOK_STYLE)
 
 
+def _interval(name: str, value) -> tuple[float, float]:
+    """Check an axis range (low, high) with low < high."""
+    arr = finite_array(name, value)
+    if arr.shape != (2,) or not arr[0] < arr[1]:
+        raise ValueError(f"{name} must be a pair (low, high) with low < high, got {value!r}")
+    return float(arr[0]), float(arr[1])
+
+
+def _problem(problem, param_shape: tuple) -> Problem:
+    if not isinstance(problem, Problem):
+        raise ValueError(
+            f"problem must be a helpers.problems.Problem, got {type(problem).__name__}"
+        )
+    if problem.param_shape != param_shape:
+        kind = "a function of one number" if param_shape == () else "a function of 2 numbers"
+        raise ValueError(f"problem must be {kind} for this plot; {problem.name} is not")
+    return problem
+
+
 def _axes(ax=None, projection=None):
     if ax is not None:
         return ax
@@ -57,9 +77,12 @@ def plot_steps_1d(
 
     The first ``annotate`` points are labelled x₀, x₁, … . Chapter 1.
     """
+    _problem(problem, ())
+    pts = finite_array("points", np.asarray(points, dtype=float)[np.isfinite(points)]).ravel()
+    if pts.size == 0:
+        raise ValueError("points must hold at least one finite point")
+    annotate = integer("annotate", annotate, minimum=0)
     ax = _axes(ax)
-    pts = np.asarray(points, dtype=float)
-    pts = pts[np.isfinite(pts)]
     if xlim is None:
         centre = 0.0 if problem.minimiser is None else float(problem.minimiser)
         reach = max(np.abs(pts - centre).max(initial=1.0), 1.0) * 1.15
@@ -96,8 +119,10 @@ def plot_steps_1d(
 
 def loss_grid(problem: Problem, xlim, ylim, resolution: int = 200):
     """Loss values of a 2-D problem on a grid: returns (X, Y, Z) for contour plots."""
-    xs = np.linspace(*xlim, resolution)
-    ys = np.linspace(*ylim, resolution)
+    _problem(problem, (2,))
+    resolution = integer("resolution", resolution, minimum=2)
+    xs = np.linspace(*_interval("xlim", xlim), resolution)
+    ys = np.linspace(*_interval("ylim", ylim), resolution)
     X, Y = np.meshgrid(xs, ys)
     Z = problem.loss(np.stack([X, Y], axis=-1))
     return X, Y, Z
@@ -122,8 +147,12 @@ def plot_contour(
     above the minimum, so both the valley floor and the walls show.
     Chapters 2, 3 and 5.
     """
-    ax = _axes(ax)
     X, Y, Z = loss_grid(problem, xlim, ylim, resolution)
+    levels = integer("levels", levels, minimum=2)
+    if labels is not None and len(labels) != len(paths or []):
+        raise ValueError(f"labels must give one label per path, got {len(labels)} for "
+                         f"{len(paths or [])} paths")  # fmt: skip
+    ax = _axes(ax)
     if log_levels:
         floor = Z.min()
         span = max(Z.max() - floor, 1e-12)
@@ -136,6 +165,10 @@ def plot_contour(
         ax.plot(m[0], m[1], "*", color=BLACK, markersize=12, label="minimum", zorder=4)
     for i, path in enumerate(paths or []):
         p = np.asarray(path, dtype=float)
+        if p.ndim != 2 or p.shape[1] != 2:
+            raise ValueError(
+                f"paths[{i}] must be an array of points of shape (k, 2), got {p.shape}"
+            )
         p = p[np.all(np.isfinite(p), axis=-1)]
         c = PALETTE[(i + 3) % len(PALETTE)] if len(paths) > 1 else VERMILION
         lab = labels[i] if labels is not None else None
@@ -155,6 +188,8 @@ def plot_losses(
     With ``minimum`` given, the curve shows f(x_k) − f*, the distance to the
     best value, which makes a linear rate a straight line on the log axis.
     """
+    if not isinstance(curves, dict) or not curves:
+        raise ValueError("curves must be a non-empty dict {label: losses}")
     ax = _axes(ax)
     for label, losses in curves.items():
         y = np.asarray(losses, dtype=float)
@@ -173,8 +208,8 @@ def plot_surface(
     problem: Problem, ax=None, xlim=(-5, 5), ylim=(-5, 5), resolution: int = 80, path=None
 ):
     """The loss of a 2-D problem as a 3-D surface, with an optional descent path on it."""
-    ax = _axes(ax, projection="3d")
     X, Y, Z = loss_grid(problem, xlim, ylim, resolution)
+    ax = _axes(ax, projection="3d")
     ax.plot_surface(X, Y, Z, cmap="viridis", linewidth=0, antialiased=True, alpha=0.85)
     if path is not None:
         p = np.asarray(path, dtype=float)
