@@ -1,0 +1,106 @@
+"""House rules every chapter notebook keeps (nbval checks the outputs themselves).
+
+Executed top to bottom from a fresh kernel, no errors or warnings in the
+outputs, seeded randomness only, no path hacks, every figure captioned,
+named and described, every glued number defined, and the chapter shape:
+a recap, then exercises.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+BOOK = Path(__file__).resolve().parent.parent / "book"
+NOTEBOOKS = sorted(BOOK.glob("[0-9][0-9]-*.ipynb"))
+
+
+def cells(path, kind=None):
+    nb = json.loads(path.read_text())
+    return [c for c in nb["cells"] if kind is None or c["cell_type"] == kind]
+
+
+def source(cell) -> str:
+    return "".join(cell["source"])
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.stem)
+def notebook(request):
+    return request.param
+
+
+def test_there_are_chapters():
+    assert NOTEBOOKS, "no chapter notebooks in book/"
+
+
+def test_executed_in_order_from_a_fresh_kernel(notebook):
+    counts = [c.get("execution_count") for c in cells(notebook, "code")]
+    assert counts == list(range(1, len(counts) + 1)), f"execution counts {counts}"
+
+
+def test_no_errors_and_no_warnings_in_outputs(notebook):
+    for i, cell in enumerate(cells(notebook, "code")):
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", f"code cell {i} holds an error"
+            if out["output_type"] == "stream":
+                assert out["name"] != "stderr", f"code cell {i} wrote to stderr: {out['text']}"
+
+
+def test_randomness_is_seeded_and_imports_need_no_path_hacks(notebook):
+    code = "\n".join(source(c) for c in cells(notebook, "code"))
+    assert "sys.path" not in code
+    legacy = re.findall(r"np\.random\.(?!default_rng)\w+\(", code)
+    assert not legacy, f"unseeded or legacy random calls: {legacy}"
+    assert code.count("default_rng(") <= 1, "one rng = np.random.default_rng(SEED) per notebook"
+
+
+def test_first_code_cell_is_hidden_set_up_with_the_book_style(notebook):
+    first = cells(notebook, "code")[0]
+    assert "remove-cell" in first["metadata"].get("tags", [])
+    assert "use_book_style()" in source(first)
+
+
+def test_every_figure_has_a_caption_a_name_and_alt_text(notebook):
+    for i, cell in enumerate(cells(notebook, "code")):
+        has_image = any("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
+        if not has_image:
+            continue
+        meta = cell["metadata"].get("mystnb", {})
+        assert meta.get("figure", {}).get("caption"), f"code cell {i}: figure without caption"
+        assert meta.get("figure", {}).get("name", "").startswith("fig-"), f"code cell {i}: name"
+        assert meta.get("image", {}).get("alt"), f"code cell {i}: figure without alt text"
+        assert "plt.show()" in source(cell), f"code cell {i}: end plotting cells with plt.show()"
+
+
+def test_every_glued_name_in_the_text_is_glued_by_the_code(notebook):
+    text = "\n".join(source(c) for c in cells(notebook, "markdown"))
+    code = "\n".join(source(c) for c in cells(notebook, "code"))
+    used = set(re.findall(r"\{glue(?::\w+)?\}`([\w.-]+)", text))
+    glued = set(re.findall(r"glue\(\s*[\"']([\w.-]+)[\"']", code))
+    assert used <= glued, f"glued in the text but never computed: {sorted(used - glued)}"
+
+
+def test_explorer_cells_are_not_compared_by_nbval(notebook):
+    for i, cell in enumerate(cells(notebook, "code")):
+        shows_widget = any(
+            "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+            for o in cell.get("outputs", [])
+        )
+        if shows_widget:
+            assert "nbval-ignore-output" in cell["metadata"].get("tags", []), f"code cell {i}"
+
+
+def test_chapter_shape_recap_then_exercises(notebook):
+    headings = [
+        line.strip()
+        for c in cells(notebook, "markdown")
+        for line in source(c).splitlines()
+        if line.startswith("#")
+    ]
+    assert headings[0].startswith("# "), "a chapter opens with its title"
+    assert "## Recap" in headings and "## Exercises" in headings
+    assert headings.index("## Recap") < headings.index("## Exercises")
+    text = "\n".join(source(c) for c in cells(notebook, "markdown"))
+    assert "you will be able to" in text.lower(), "say what the reader will be able to do"
+    assert 3 <= text.count(":::{admonition} Solution") <= 5, "3 to 5 exercises with solutions"
