@@ -31,6 +31,17 @@ def is_local(url: str) -> bool:
     return urlparse(url).hostname in ("127.0.0.1", None) or url.startswith("data:")
 
 
+@pytest.fixture(scope="session")
+def offline_report(screenshots):
+    """Requests that left the machine, page by page, written to _build/screenshots."""
+    report: dict[str, list[str]] = {}
+    yield report
+    lines = [f"{doc}: {url}" for doc, urls in sorted(report.items()) for url in urls]
+    (screenshots / "requests-to-other-hosts.txt").write_text(
+        "\n".join(lines or ["none: every page loaded everything from the site itself"]) + "\n"
+    )
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1200, "height": 900})
@@ -65,7 +76,7 @@ def page(browser):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("doc", toc_pages())
-def test_page_loads_offline_and_works(page, site_url, screenshots, doc):
+def test_page_loads_offline_and_works(page, site_url, screenshots, offline_report, doc):
     page.goto(f"{site_url}/{doc}.html", wait_until="networkidle")
     assert page.title(), "page has no title"
 
@@ -111,6 +122,7 @@ def test_page_loads_offline_and_works(page, site_url, screenshots, doc):
     ), "no download button"
 
     page.screenshot(path=str(screenshots / f"{doc.replace('/', '_')}.png"), full_page=True)
+    offline_report[doc] = page.offline_only
     assert page.local_bytes <= MAX_PAGE_BYTES, f"page weighs {page.local_bytes / 1e6:.2f} MB"
     assert not page.problems, "\n".join(page.problems)
     # Nothing may depend on the internet, except Thebe/Binder themselves.
