@@ -27,6 +27,8 @@ def numerical_grad(f: Callable, x, h: float = DEFAULT_H) -> np.ndarray:
     ``x`` may have any shape; the result has the same shape. ``f`` is called
     twice per coordinate (a gradient by differences costs 2·d evaluations).
     """
+    if not callable(f):
+        raise ValueError(f"f must be a function of x returning a number, got {f!r}")
     x = finite_array("x", x).copy()  # perturbed in place below; the caller's x is left alone
     h = positive("h", h)
     g = np.empty_like(x)

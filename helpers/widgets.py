@@ -31,6 +31,7 @@ from helpers.descent import descend
 from helpers.optim import SGD
 from helpers.plots import BLUE, VERMILION
 from helpers.problems import Parabola
+from helpers.validate import integer
 
 
 def new_figure(figsize=(9.0, 3.6), dpi: int = 80) -> Figure:
@@ -69,6 +70,12 @@ class Explorer(widgets.VBox):
         figsize=(9.0, 3.6),
         static: dict | None = None,
     ):
+        if not isinstance(controls, dict) or not all(
+            isinstance(c, widgets.ValueWidget) for c in controls.values()
+        ):
+            raise ValueError("controls must be a dict {name: ipywidgets control with a value}")
+        if not callable(view):
+            raise ValueError(f"view must be a class or function taking a figure, got {view!r}")
         self.controls = controls
         self.figure = new_figure(figsize)
         self.view = view(self.figure)
@@ -120,6 +127,7 @@ def figure_webp(fig: Figure) -> bytes:
 
 def control_values(control, count: int = 16) -> list:
     """Values to pre-render for a control: its options, or ``count`` points over its range."""
+    count = integer("count", count, minimum=1)
     if isinstance(control, widgets.FloatLogSlider):
         exps = np.linspace(control.min, control.max, count)
         values = list(control.base**exps)

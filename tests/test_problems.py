@@ -162,3 +162,8 @@ def test_numerical_gradient_leaves_x_alone_and_catches_a_wrong_gradient():
 def test_bad_input_raises_a_clear_value_error(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_numerical_gradient_needs_a_function():
+    with pytest.raises(ValueError, match="f must be a function"):
+        numerical_grad("x squared", [1.0])

@@ -4,6 +4,7 @@ import itertools
 import warnings
 
 import numpy as np
+import pytest
 
 from helpers.descent import descend
 from helpers.optim import SGD
@@ -76,3 +77,35 @@ def test_the_picture_changes_with_the_learning_rate():
     second, _ = explorer.render(lr=0.2)
     again, _ = explorer.render(lr=0.1)
     assert first != second and first == again
+
+
+def test_bad_explorer_arguments_raise_value_errors():
+    import ipywidgets as widgets
+
+    from helpers.widgets import control_values
+
+    with pytest.raises(ValueError, match="controls must be a dict"):
+        Explorer([widgets.IntSlider()], LearningRate1D)
+    with pytest.raises(ValueError, match="view must be a class or function"):
+        Explorer({"lr": widgets.FloatSlider()}, "LearningRate1D")
+    with pytest.raises(ValueError, match="count must be a whole number >= 1"):
+        control_values(widgets.FloatSlider(), 0)
+
+
+def test_static_frames_cover_the_slider_and_restore_the_live_view():
+    import ipywidgets as widgets
+
+    from helpers.widgets import control_values, static_html
+
+    slider = widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0, description="lr")
+    values = control_values(slider, 4)
+    np.testing.assert_allclose(values, [1e-3, 1e-2, 1e-1, 1.0])
+    off_grid = widgets.FloatLogSlider(value=0.05, base=10, min=-3, max=0)
+    np.testing.assert_allclose(control_values(off_grid, 4), [1e-3, 1e-2, 0.05, 1e-1, 1.0])
+    explorer = Explorer({"lr": slider}, LearningRate1D)
+    live = bytes(explorer.image.value)
+    page = static_html(explorer, count=4)
+    assert page.count('"image": "') == len(values)
+    assert "lr = 0.001" in page and "Explorer frame for" in page
+    explorer.refresh()
+    assert bytes(explorer.image.value) == live
