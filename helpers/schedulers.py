@@ -84,6 +84,7 @@ class LRScheduler:
 
     _fields: tuple[str, ...] = ()
     _is_initial = False
+    clip_at_zero = True  # rounding below 0 becomes 0 (see _set_lr)
 
     def __init__(self, optimizer: Optimizer) -> None:
         self.optimizer = _check_optimizer(optimizer)
@@ -123,6 +124,12 @@ class LRScheduler:
         self._set_lr(lr)
 
     def _set_lr(self, lr: Lr) -> None:
+        # A formula that should land on 0 can round to about -1e-19 (LinearLR with
+        # end_factor=0, torch too), and OneCycleLR's extra step extrapolates below 0:
+        # a learning rate is never negative, so those become 0. A user's LambdaLR
+        # formula is not ours to correct: a negative value there raises.
+        if self.clip_at_zero:
+            lr = np.maximum(lr, 0.0) if isinstance(lr, np.ndarray) else max(lr, 0.0)
         self.optimizer.lr = lr
         self._last_lr = [_copy(self.optimizer.lr)]
 
@@ -144,6 +151,7 @@ class LambdaLR(LRScheduler):
     """
 
     _fields = ("lr_lambda",)
+    clip_at_zero = False
 
     def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]) -> None:
         if not callable(lr_lambda):
@@ -438,9 +446,8 @@ class OneCycleLR(LRScheduler):
                     self._set_momentum(self._anneal(start_m, end_m, pct), self.optimizer)
                 # The step after the last one (t = total_steps, allowed as in torch)
                 # extrapolates the last phase; linear annealing then goes below 0,
-                # which torch sets as the lr and we clip to 0.
-                lr = self._anneal(start_lr, end_lr, pct)
-                return np.maximum(lr, 0.0) if isinstance(lr, np.ndarray) else max(lr, 0.0)
+                # which torch sets as the lr and _set_lr clips to 0.
+                return self._anneal(start_lr, end_lr, pct)
             start_step = end_step
         raise AssertionError("unreachable")
 

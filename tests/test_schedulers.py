@@ -509,3 +509,16 @@ def test_cosine_annealing_reaches_zero_and_the_optimizer_accepts_it():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_array_equal(opt.step(np.ones(2), np.ones(2)), np.ones(2))
+
+
+def test_a_formula_that_rounds_below_zero_sets_lr_zero():
+    # torch computes -8.9e-20 here by its recursive formula; a learning rate is never negative.
+    from helpers.optim import SGD as OurSGD
+    from helpers.schedulers import LinearLR as OurLinearLR
+
+    opt = OurSGD(lr=1.0)
+    sched = OurLinearLR(opt, start_factor=0.001, end_factor=0.0, total_iters=10)
+    for _ in range(12):
+        sched.step()
+        assert opt.lr >= 0
+    assert sched.get_last_lr() == [0.0]
