@@ -1,0 +1,206 @@
+"""Checks for the exercises of chapter 4, batch, stochastic and mini-batch gradient descent."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from helpers.data import make_regression
+from helpers.descent import descend
+from helpers.exercises import Feedback, as_number, checker, close, correct, hint
+from helpers.explore_batch import noise_floor, per_example_grads, predicted_noise
+from helpers.optim import SGD
+from helpers.problems import LinearRegression
+
+SEED = 4
+TARGET = 0.02  # exercise 4: loss − minimum to reach within two epochs
+
+
+def chapter_problem() -> LinearRegression:
+    """The data set of chapter 4: 4,000 rows, five features on scales from 1 down to 0.3."""
+    X, y, _ = make_regression(n=4000, d=5, noise=1.0, seed=SEED)
+    return LinearRegression(X * np.geomspace(1, 0.3, 5), y)
+
+
+@checker
+def check_steps(answer) -> Feedback:
+    """Exercise 1: (steps, last batch) for 5 epochs of n = 1000 rows in batches of 64."""
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        return hint("Answer with a pair: (steps, last_batch).")
+    steps, last = as_number(answer[0]), as_number(answer[1])
+    if steps is None or last is None:
+        return hint("Both entries of the pair should be numbers.")
+    per_epoch = math.ceil(1000 / 64)
+    want_last = 1000 - (per_epoch - 1) * 64
+    steps_ok, last_ok = close(steps, 5 * per_epoch), close(last, want_last)
+    if steps_ok and last_ok:
+        return correct(f"{per_epoch} batches per epoch, the last with {want_last} rows: 80 steps.")
+    if not steps_ok:
+        if close(steps, per_epoch):
+            return hint(f"{per_epoch} is the number of steps in one epoch; the run has five.")
+        if close(steps, 5 * 1000 / 64) or close(steps, 5 * (1000 // 64)):
+            return hint(
+                "The rows left over after the full batches still make a step: "
+                "an epoch has ⌈1000/64⌉ batches."
+            )
+        if close(steps, 5000):
+            return hint("That counts examples, not steps: a step uses a whole batch.")
+        return hint("Count the batches in one epoch, ⌈n / B⌉, then multiply by the epochs.")
+    if close(last, 64):
+        return hint("64 does not divide 1000: the last batch holds only the rows that are left.")
+    if close(last, 64 - want_last):
+        return hint("That is how many rows the last batch is short of 64; how many does it hold?")
+    return hint("The last batch holds the rows left after the full batches: 1000 − 15·64.")
+
+
+@checker
+def check_noise(spread) -> Feedback:
+    """Exercise 2: the predicted spread σ_B at x₀ = 0 for batches of 400 on the chapter's data."""
+    value = as_number(spread)
+    if value is None:
+        return hint("The spread should be a single number.")
+    G = per_example_grads(chapter_problem(), np.zeros(6))
+    n, B = len(G), 400
+    trace = np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1))
+    want = predicted_noise(G, B)
+    if close(value, want, rel=1e-6):
+        return correct(f"σ_400 = {want:.4f}: √(tr Σ / B) times the correction √((n − B)/(n − 1)).")
+    fpc = (n - B) / (n - 1)
+    if close(value, np.sqrt(trace / B), rel=1e-6):
+        return hint(
+            "That is √(tr Σ / B) for draws with replacement; batches without replacement "
+            "also get the finite-population correction √((n − B)/(n − 1))."
+        )
+    if close(value, np.sqrt(trace / B) * fpc, rel=1e-6):
+        return hint("The correction (n − B)/(n − 1) goes under the square root too.")
+    if close(value, trace / B * fpc, rel=1e-6):
+        return hint("That is the variance σ_B²; the spread is its square root.")
+    if close(value, np.sqrt(trace) / B * np.sqrt(fpc), rel=1e-6):
+        return hint("Divide the variance tr Σ by B, not the spread: the noise falls like 1/√B.")
+    if close(value, want, rel=1e-3):
+        return hint(
+            "Very close. Check n against n − 1: Σ divides by n (np.mean), the correction "
+            "is (n − B)/(n − 1)."
+        )
+    if close(value, want, rel=0.1):
+        return hint(
+            "Within a few percent: that looks measured from random batches. "
+            "The exercise asks for the formula's exact value."
+        )
+    return hint("σ_B = √(tr Σ / B · (n − B)/(n − 1)), with tr Σ the mean of ‖g_i − mean‖².")
+
+
+@checker
+def check_scaled_lr(lr) -> Feedback:
+    """Exercise 3: the linear scaling rule from B = 32, lr = 0.05 to B = 256."""
+    value = as_number(lr)
+    if value is None:
+        return hint("The learning rate should be a single number.")
+    if close(value, 0.4, rel=1e-9):
+        return correct("8 times the batch, 8 times the learning rate: lr/B and the floor stay put.")
+    if close(value, 0.05 * math.sqrt(8), rel=1e-6):
+        return hint(
+            "That is the square-root rule, which keeps the noise of a step the same. "
+            "The linear rule multiplies lr by the same factor as B."
+        )
+    if close(value, 0.05 / 8, rel=1e-6):
+        return hint("A larger batch has less noise, so it takes a larger step, not a smaller one.")
+    if close(value, 0.05, rel=1e-9):
+        return hint("With the same lr an epoch of 256-row batches takes 8 times fewer steps.")
+    return hint("The rule: multiply the batch size by k, multiply the learning rate by k.")
+
+
+@checker
+def check_budget(choice) -> Feedback:
+    """Exercise 4: (batch_size, lr) reaching loss − minimum < 0.02 within two epochs."""
+    if not isinstance(choice, (tuple, list)) or len(choice) != 2:
+        return hint("Answer with a pair: (batch_size, lr).")
+    problem = chapter_problem()
+    B, lr = as_number(choice[0]), as_number(choice[1])
+    if B is None or B != int(B) or not 1 <= B <= problem.n:
+        return hint(f"The batch size should be a whole number from 1 to {problem.n}.")
+    if lr is None or lr <= 0:
+        return hint("The learning rate should be a single positive number.")
+    B = int(B)
+    run = descend(
+        problem,
+        SGD(lr=lr),
+        np.zeros(6),
+        epochs=2,
+        batch_size=B,
+        rng=np.random.default_rng(SEED),
+        record_points=False,
+    )
+    if run.stop_reason == "diverged":
+        return hint(f"With B = {B} and lr = {lr:g} the run diverged: lower the learning rate.")
+    tail = float(np.mean(run.losses[-max(run.steps_per_epoch // 4, 1) :] - problem.minimum))
+    floor = noise_floor(problem, lr, B)
+    if tail < TARGET:
+        return correct(
+            f"Loss − minimum {tail:.4f} after two epochs ({run.steps} steps); "
+            f"the predicted floor for this pair is {floor:.4f}."
+        )
+    if floor > 0.7 * TARGET:
+        return hint(
+            f"The run levels off at {tail:.4f}: the noise floor for lr = {lr:g} and B = {B} "
+            f"is about {floor:.4f}. Lower lr/B: a smaller learning rate or larger batches."
+        )
+    return hint(
+        f"Still {tail:.4f} above the minimum after {run.steps} steps: the run is too slow. "
+        "Take a larger learning rate, or smaller batches for more steps per epoch."
+    )
+
+
+def _epoch(problem, x, lr, B, rng, order="shuffle", last=True, grad="batch", draw="epoch"):
+    """One epoch done right (the defaults) or with one of the typical mistakes."""
+    n = problem.n
+    perm = rng.permutation(n) if order == "shuffle" and draw == "epoch" else np.arange(n)
+    stop = n if last else n - B + 1
+    for start in range(0, stop, B):
+        rows = perm[start : start + B] if draw == "epoch" else rng.choice(n, B, replace=False)
+        g = problem.grad(x) if grad == "full" else problem.grad(x, rows)
+        x = x - lr * (g * len(rows) if grad == "sum" else g)
+    return x
+
+
+@checker
+def check_one_epoch(one_epoch) -> Feedback:
+    """Exercise 5: one epoch of shuffled mini-batch SGD that reproduces descend."""
+    if not callable(one_epoch):
+        return hint("Pass your function itself: check_one_epoch(one_epoch), without calling it.")
+    X, y, _ = make_regression(n=103, d=2, noise=0.5, seed=1)
+    problem = LinearRegression(X, y)
+    x = np.array([0.5, -1.0, 2.0])
+    mistakes = [
+        ({"order": "none"}, "The rows come in the same order every time: shuffle them first."),
+        ({"last": False}, "The last, smaller batch is missing: let the slices run up to n."),
+        ({"grad": "full"}, "Each step uses all the rows: use problem.grad(x, rows)."),
+        ({"grad": "sum"}, "The steps are batch_size times too long: use the mean gradient."),
+        (
+            {"draw": "step"},
+            "Each step draws a fresh batch; within an epoch every row should be used exactly "
+            "once: shuffle once, then take consecutive slices.",
+        ),
+    ]
+    for B, seed in [(10, 0), (7, 1)]:
+        want = descend(
+            problem, SGD(lr=0.1), x, epochs=1, batch_size=B, rng=np.random.default_rng(seed)
+        ).x
+        got = one_epoch(problem, x.copy(), 0.1, B, np.random.default_rng(seed))
+        if got is None:
+            return hint("Your function returned None: end it with return and the final point.")
+        got = np.asarray(got, dtype=float)
+        if got.shape != want.shape:
+            return hint(f"Return the point, an array of shape {want.shape}; got shape {got.shape}.")
+        if np.allclose(got, want, rtol=1e-12, atol=1e-12):
+            continue
+        for kind, message in mistakes:
+            wrong = _epoch(problem, x, 0.1, B, np.random.default_rng(seed), **kind)
+            if np.allclose(got, wrong, rtol=1e-12, atol=1e-12):
+                return hint(message)
+        return hint(
+            f"With batch_size={B} your point differs from descend's. Shuffle once with "
+            "rng.permutation(problem.n), then step through consecutive slices."
+        )
+    return correct("Same point as descend: one shuffle per epoch, and the last batch is smaller.")
