@@ -1,0 +1,141 @@
+"""The checks of chapter 6's exercises: right answers pass, typical wrong ones get their hint."""
+
+import numpy as np
+import pytest
+
+from helpers.exercises import ch06
+from helpers.optim import SGD
+from helpers.schedulers import (
+    CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    ExponentialLR,
+    LambdaLR,
+    LinearLR,
+    MultiStepLR,
+    OneCycleLR,
+    ReduceLROnPlateau,
+    SequentialLR,
+    StepLR,
+)
+
+
+def warmup_cosine(start=0.01, warmup=10, t_max=90, milestone=10):
+    def build(opt):
+        warm = LinearLR(opt, start_factor=start, total_iters=warmup)
+        cool = CosineAnnealingLR(opt, T_max=t_max)
+        return SequentialLR(opt, [warm, cool], milestones=[milestone])
+
+    return build
+
+
+def on_another_optimizer(opt):
+    return StepLR(SGD(lr=0.1), step_size=10)
+
+
+@pytest.mark.parametrize(
+    "check, answer, expected",
+    [
+        (ch06.check_step_lr, 0.025, "Correct"),
+        (ch06.check_step_lr, 0.0125, "three halvings"),
+        (ch06.check_step_lr, 0.1 * 0.5**2.5, "not smoothly"),
+        (ch06.check_step_lr, 0.05, "one halving"),
+        (ch06.check_step_lr, 0.001, "not StepLR's default 0.1"),
+        (ch06.check_step_lr, 0.1 * 0.5**75, "not every step"),
+        (ch06.check_step_lr, 0.07, "η₀ · gamma^⌊t / step_size⌋"),
+        (ch06.check_step_lr, "0.025", "Correct"),  # a number in a string is still that number
+        (ch06.check_step_lr, [0.1, 0.2], "single number"),
+        (ch06.check_warmup_cosine, warmup_cosine(), "Correct"),
+        (ch06.check_warmup_cosine, warmup_cosine(t_max=100), "T_max is 90, not 100"),
+        (ch06.check_warmup_cosine, warmup_cosine(start=1 / 3), "LinearLR's default 1/3"),
+        (ch06.check_warmup_cosine, warmup_cosine(start=0.1), "the warm-up is not: at step 0"),
+        (ch06.check_warmup_cosine, warmup_cosine(warmup=5), "the warm-up is not: at step 1"),
+        (ch06.check_warmup_cosine, warmup_cosine(milestone=20, t_max=80), "At step 11 your lr"),
+        (ch06.check_warmup_cosine, lambda opt: CosineAnnealingLR(opt, T_max=100), "At step 0"),
+        (ch06.check_warmup_cosine, lambda opt: None, "returned None"),
+        (ch06.check_warmup_cosine, lambda opt: 0.1, "got float"),
+        (ch06.check_warmup_cosine, on_another_optimizer, "on the optimizer opt"),
+        (ch06.check_warmup_cosine, 0.1, "Pass your function itself"),
+        (ch06.check_below_floor, lambda opt: CosineAnnealingLR(opt, T_max=200), "Correct"),
+        (ch06.check_below_floor, lambda opt: ExponentialLR(opt, gamma=0.98), "Correct"),
+        (ch06.check_below_floor, lambda opt: LambdaLR(opt, lambda t: 20 / (20 + t)), "Correct"),
+        (ch06.check_below_floor, lambda opt: MultiStepLR(opt, [100, 150], gamma=0.3), "Correct"),
+        (ch06.check_below_floor, lambda opt: None, "leaves the lr constant"),
+        (ch06.check_below_floor, lambda opt: ExponentialLR(opt, gamma=0.999), "stay low"),
+        (
+            ch06.check_below_floor,
+            lambda opt: CosineAnnealingWarmRestarts(opt, T_0=50),
+            "Over the last 50 steps",
+        ),
+        (ch06.check_below_floor, lambda opt: ExponentialLR(opt, gamma=0.9), "before step 40"),
+        (ch06.check_below_floor, lambda opt: StepLR(opt, step_size=10), "before step 40"),
+        (ch06.check_below_floor, lambda opt: MultiStepLR(opt, [100, 150]), "gentler cuts"),
+        (
+            ch06.check_below_floor,
+            lambda opt: ReduceLROnPlateau(opt, factor=0.5, patience=10),
+            "not yet below 0.001",
+        ),
+        (ch06.check_below_floor, lambda opt: ExponentialLR(opt, gamma=1.05), "diverged"),
+        (ch06.check_below_floor, lambda opt: "cosine", "a scheduler or None"),
+        (ch06.check_one_cycle_peak, 49, "Correct"),
+        (ch06.check_one_cycle_peak, 50, "One too far"),
+        (ch06.check_one_cycle_peak, 59, "default 0.3"),
+        (ch06.check_one_cycle_peak, 100, "not in the middle"),
+        (ch06.check_one_cycle_peak, 49.5, "whole numbers"),
+        (ch06.check_one_cycle_peak, 10, "counted from step 0"),
+    ],
+)
+def test_chapter_6_answers(check, answer, expected):
+    feedback = check(answer)
+    assert expected in repr(feedback)
+    assert feedback.passed == (expected == "Correct")
+
+
+def test_placeholders_get_the_placeholder_hint():
+    for check in (
+        ch06.check_step_lr,
+        ch06.check_warmup_cosine,
+        ch06.check_below_floor,
+        ch06.check_one_cycle_peak,
+    ):
+        assert "Replace the ..." in check(...).message
+
+
+def test_the_warmup_target_is_the_closed_form_and_a_stepped_scheduler_meets_it():
+    target = ch06._warmup_cosine_target(0.1)
+    assert target[0] == pytest.approx(0.001) and target[10] == pytest.approx(0.1)
+    assert target[55] == pytest.approx(0.05) and target[99] == pytest.approx(
+        0.05 * (1 + np.cos(np.pi * 89 / 90))
+    )
+    opt = SGD(lr=0.1)
+    sched = warmup_cosine()(opt)
+    stepped = []
+    for _ in range(100):
+        stepped.append(sched.get_last_lr()[0])
+        sched.step()
+    np.testing.assert_allclose(stepped, target, rtol=1e-12)
+
+
+def test_floor_gap_is_the_mean_of_the_last_50_losses_of_descend():
+    from helpers.data import make_regression
+    from helpers.descent import descend
+    from helpers.problems import LinearRegression
+
+    X, y, _ = make_regression(n=500, d=2, noise=1.0, seed=0)
+    problem = LinearRegression(X, y)
+    opt = SGD(lr=0.05)
+    run = descend(problem, opt, np.zeros(3), steps=200, batch_size=10, rng=0)
+    assert ch06.floor_gap(lambda opt: None) == pytest.approx(
+        np.mean(run.losses[-50:] - problem.minimum), rel=1e-12
+    )
+    assert ch06.floor_gap(lambda opt: None) > 10 * ch06.FLOOR_TARGET / 2  # the floor is real
+
+
+def test_the_peak_of_one_cycle_is_pct_start_times_total_minus_one():
+    opt = SGD(lr=0.1)
+    sched = OneCycleLR(opt, max_lr=0.1, total_steps=200, pct_start=0.25, cycle_momentum=False)
+    lrs = []
+    for _ in range(200):
+        lrs.append(sched.get_last_lr()[0])
+        sched.step()
+    assert int(np.argmax(lrs)) == 0.25 * 200 - 1
+    assert lrs[49] == pytest.approx(0.1)
