@@ -1,0 +1,132 @@
+"""Chapter 5's exercise checks: right answers pass, each typical wrong answer gets its own hint."""
+
+import numpy as np
+import pytest
+
+from helpers.exercises import ch05
+
+
+def polyak(x, v, grad, lr, beta):
+    v = beta * v - lr * grad
+    return x + v, v
+
+
+def pytorch_form(x, b, grad, lr, beta):
+    b = beta * b + grad
+    return x - lr * b, b
+
+
+S = np.sqrt(400)
+LR_STAR, BETA_STAR, RATE_STAR = 4 / (1 + 1 / S) ** 2, ((S - 1) / (S + 1)) ** 2, (S - 1) / (S + 1)
+
+
+def adam_two_steps(correct_m=True, correct_v=True, root=True, lr=0.1):
+    """An independent hand computation of x₂ (g₁ = 4, g₂ = 1, x₀ = 1), with slips on request."""
+    x, m, v = 1.0, 0.0, 0.0
+    for k, g in ((1, 4.0), (2, 1.0)):
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+        m_hat = m / (1 - 0.9**k) if correct_m else m
+        v_hat = v / (1 - 0.999**k) if correct_v else v
+        x -= lr * m_hat / ((np.sqrt(v_hat) if root else v_hat) + 1e-8)
+    return x
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        (polyak, "Correct"),
+        (pytorch_form, "PyTorch's buffer"),
+        (lambda x, v, g, lr, b: (x + (b * v + lr * g), b * v + lr * g), "uphill"),
+        (lambda x, v, g, lr, b: (x + v, b * v - lr * g), "old velocity"),
+        (lambda x, v, g, lr, b: (x + (b * v - g), b * v - g), "learning rate is missing"),
+        (
+            lambda x, v, g, lr, b: (x + (b * v - (1 - b) * lr * g), b * v - (1 - b) * lr * g),
+            "no factor (1 − β)",
+        ),
+        (lambda x, v, g, lr, b: (x - lr * g, v), "plain descent"),
+        (lambda x, v, g, lr, b: (x - 2 * lr * g, v), "Two lines"),
+        (lambda x, v, g, lr, b: None, "returned None"),
+        (lambda x, v, g, lr, b: x - lr * g, "Checking your answer raised TypeError"),
+        (3.0, "Pass your function itself"),
+    ],
+)
+def test_heavy_ball(answer, expected):
+    feedback = ch05.check_heavy_ball(answer)
+    assert expected in repr(feedback)
+    assert feedback.passed == (expected in ("Correct", "PyTorch's buffer"))
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        (adam_two_steps(), "Correct"),
+        (0.9, "That is x₁"),
+        (1 - 0.4 - 0.1, "plain SGD"),
+        (0.8, "Both steps of size lr"),
+        (adam_two_steps(correct_m=False, correct_v=False), "left out the bias correction"),
+        (adam_two_steps(correct_m=False), "v is corrected but m is not"),
+        (adam_two_steps(correct_v=False), "m is corrected but v is not"),
+        (adam_two_steps(root=False), "square root"),
+        (0.7, "Step k:"),
+        ("0.8", "Both steps"),
+        ([1.0, 2.0], "single number"),
+    ],
+)
+def test_adam_by_hand(answer, expected):
+    feedback = ch05.check_adam_by_hand(answer)
+    assert expected in repr(feedback)
+    assert feedback.passed == (expected == "Correct")
+
+
+def test_adam_by_hand_answer_is_below_a_full_lr_step():
+    # The second step is shorter than lr because v̂ remembers g₁ = 4.
+    assert 0.8 < adam_two_steps() < 0.9
+
+
+@pytest.mark.parametrize(
+    "lr, momentum, expected",
+    [
+        (LR_STAR, BETA_STAR, "Correct"),
+        (LR_STAR * 0.999, BETA_STAR * 1.0005, "Correct"),
+        (LR_STAR, RATE_STAR, "is the rate"),
+        (2 / (1 + 1 / 400), 0.0, "plain descent"),
+        (2.0, BETA_STAR, "learning rate is not"),
+        (8.0, 0.5, "diverged"),
+        (1.0, 0.95, "Use β*"),
+        (1.0, 1.0, "[0, 1)"),
+        (-1.0, 0.5, "must be positive"),
+        ("fast", 0.5, "single number"),
+    ],
+)
+def test_momentum_choice(lr, momentum, expected):
+    feedback = ch05.check_momentum_choice(lr, momentum)
+    assert expected in repr(feedback)
+    assert feedback.passed == (expected == "Correct")
+
+
+def test_momentum_rate_measures_the_theory():
+    # The measured rate at the best pair is the theory's, and plain descent's is (κ−1)/(κ+1).
+    assert ch05.momentum_rate(LR_STAR, BETA_STAR) == pytest.approx(RATE_STAR, abs=1e-4)
+    assert ch05.momentum_rate(2 / (1 + 1 / 400), 0.0) == pytest.approx(399 / 401, abs=1e-6)
+    assert ch05.momentum_rate(8.0, 0.5) == float("inf")
+
+
+@pytest.mark.parametrize(
+    "sgd, adam, expected",
+    [
+        (6.0, 0.001, "Correct"),
+        (6.0, 0.001 * 6000 / (6000 + 1e-8), "Correct"),
+        (3.0, 0.001, "factor 2 is missing"),
+        (6000.0, 0.001, "multiply by lr"),
+        (7.0, 0.001, "lr·|f'(x₀)|"),
+        (6.0, 6.0, "does not grow with g"),
+        (6.0, 0.001 * 0.1 / np.sqrt(0.001), "without bias correction"),
+        (6.0, 0.01, "what size is that"),
+        (-6.0, 0.001, "cannot be negative"),
+        (..., 0.001, "Replace the ..."),
+    ],
+)
+def test_step_sizes(sgd, adam, expected):
+    feedback = ch05.check_step_sizes(sgd, adam)
+    assert expected in repr(feedback)
+    assert feedback.passed == (expected == "Correct")
