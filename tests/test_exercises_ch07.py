@@ -1,0 +1,108 @@
+"""Chapter 7 exercise checks: right answers pass, each typical wrong answer gets its own hint."""
+
+import math
+
+import numpy as np
+import pytest
+
+from helpers.exercises import ch07
+from helpers.network import one_hot, softmax
+from helpers.optim import SGD, Adam
+
+Z = np.array([1002.0, 1000.0, 995.0])
+LSE = 1002 + math.log(1 + math.exp(-2) + math.exp(-7))  # worked out by hand
+
+
+def backward_with(g2_scale=1.0, mask=True, bias_axis=0, flip=False):
+    """The chapter's backward pass, with one of the typical mistakes switched on."""
+
+    def backward(p, X, y):
+        Z1 = X @ p["W1"] + p["b1"]
+        H = np.maximum(Z1, 0.0)
+        P = softmax(H @ p["W2"] + p["b2"])
+        G2 = (P - one_hot(y, P.shape[1])) * g2_scale
+        if flip:
+            G2 = -G2
+        GH = G2 @ p["W2"].T
+        G1 = GH * (Z1 > 0) if mask else GH
+        return {"W1": X.T @ G1, "b1": G1.sum(axis=bias_axis), "W2": H.T @ G2, "b2": G2.sum(axis=0)}
+
+    return backward
+
+
+N = 10  # rows of the check's small problem
+
+
+@pytest.mark.parametrize(
+    "check, answer, expected",
+    [
+        (ch07.check_cross_entropy, LSE - 1000, "Correct"),
+        (ch07.check_cross_entropy, np.float64(LSE - 1000), "Correct"),
+        (ch07.check_cross_entropy, np.nan, "exp(1002) overflows"),
+        (ch07.check_cross_entropy, np.inf, "exp(1002) overflows"),
+        (ch07.check_cross_entropy, 1000 - LSE, "sign is off"),
+        (ch07.check_cross_entropy, math.exp(1000 - LSE), "That is the probability"),
+        (ch07.check_cross_entropy, (LSE - 1000) / math.log(10), "log base 10"),
+        (ch07.check_cross_entropy, LSE - 1002, "loss for label 0"),
+        (ch07.check_cross_entropy, LSE - 995, "loss for label 2"),
+        (ch07.check_cross_entropy, -1000.0, "not the logit itself"),
+        (ch07.check_cross_entropy, 1.0, "Compute m = z.max()"),
+        (ch07.check_cross_entropy, "two", "single number"),
+        (ch07.check_cross_entropy, [1.0, 2.0], "single number"),
+        (ch07.check_backward, backward_with(1 / N), "Correct"),
+        (ch07.check_backward, backward_with(1.0), "same factor in all four parts"),
+        (ch07.check_backward, backward_with(1 / N, flip=True), "wrong sign"),
+        (ch07.check_backward, backward_with(1 / N**2), "divide by n once"),
+        (ch07.check_backward, backward_with(1 / N, mask=False), "W2 and b2 are right"),
+        (ch07.check_backward, backward_with(1 / N, bias_axis=1), "gradient of b1 must have"),
+        (ch07.check_backward, lambda p, X, y: None, "returned None"),
+        (ch07.check_backward, lambda p, X, y: (1, 2, 3, 4), "Return a dictionary"),
+        (ch07.check_backward, 3.0, "Pass your function itself"),
+        (ch07.check_relu_backward, lambda g, z: g * (z > 0), "Correct"),
+        (ch07.check_relu_backward, lambda g, z: np.where(z > 0, g, 0.0), "Correct"),
+        (ch07.check_relu_backward, lambda g, z: g * (z >= 0), "at exactly z = 0"),
+        (ch07.check_relu_backward, lambda g, z: g * np.maximum(z, 0), "not by ReLU's value"),
+        (ch07.check_relu_backward, lambda g, z: (z > 0) * 1.0, "slope alone"),
+        (ch07.check_relu_backward, lambda g, z: g, "passes through unchanged"),
+        (ch07.check_relu_backward, lambda g, z: g * (z < 0), "mask is reversed"),
+        (ch07.check_relu_backward, lambda g, z: g * 2, "Multiply grad_out by that slope"),
+        (ch07.check_relu_backward, lambda g, z: g[0], "must have the shape of z"),
+        (ch07.check_relu_backward, lambda g, z: None, "returned None"),
+        (ch07.check_relu_backward, "relu", "Pass your function itself"),
+        (ch07.check_fast_training, Adam(lr=0.01), "Correct"),
+        (ch07.check_fast_training, SGD(lr=0.1, momentum=0.9), "Correct"),
+        (ch07.check_fast_training, Adam(), "three times larger lr does better"),
+        (ch07.check_fast_training, SGD(lr=0.01), "Try a larger lr, or momentum"),
+        (ch07.check_fast_training, SGD(lr=0.5, momentum=0.9), "too large, the steps overshoot"),
+        (ch07.check_fast_training, SGD(lr=0.3), "Try another optimizer"),
+        (ch07.check_fast_training, SGD(lr=1e4), "blew up at step 1"),
+        (ch07.check_fast_training, SGD(lr=np.array([0.1, 0.2])), "one learning rate"),
+        (ch07.check_fast_training, 0.01, "Pass an optimizer"),
+    ],
+)
+def test_chapter_7_answers(check, answer, expected):
+    feedback = check(answer)
+    assert expected in repr(feedback), repr(feedback)
+    assert feedback.passed == (expected == "Correct")
+
+
+def test_the_placeholder_asks_for_an_answer():
+    for check in (
+        ch07.check_cross_entropy,
+        ch07.check_backward,
+        ch07.check_relu_backward,
+        ch07.check_fast_training,
+    ):
+        assert "Replace the ..." in check(...).message
+
+
+def test_a_larger_lr_hint_does_not_suggest_momentum_twice():
+    feedback = ch07.check_fast_training(SGD(lr=0.05, momentum=0.9))
+    assert not feedback and "three times larger" in feedback.message
+    assert "or momentum" not in feedback.message
+
+
+def test_the_check_does_not_change_the_readers_optimizer():
+    opt = Adam(lr=0.01)
+    assert ch07.check_fast_training(opt)
+    assert opt.t == 0 and opt.state == {} and opt.lr == 0.01
