@@ -17,8 +17,9 @@ import urllib.request
 
 import pytest
 from conftest import ROOT
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-CHAPTER = "01-intuition.ipynb"
+CHAPTER = "03-learning-rate.ipynb"
 
 
 def free_port() -> int:
@@ -30,12 +31,18 @@ def free_port() -> int:
 @pytest.fixture
 def jupyterlab(tmp_path):
     shutil.copy(ROOT / "book" / CHAPTER, tmp_path / CHAPTER)
+    # JupyterLab 4 keeps only the cells near the viewport in the page by default;
+    # a reader scrolls, a test would have to guess where. Render every cell.
+    settings = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     token, port = secrets.token_hex(16), free_port()
     command = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser",
         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
     ]  # fmt: skip
     if os.geteuid() == 0:  # CI machines run as root
         command.append("--allow-root")
@@ -70,10 +77,25 @@ def test_running_the_chapter_and_moving_the_slider_redraws_the_explorer(browser,
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
     # The kernel is ready when the notebook's (screen-reader) status says so.
     page.get_by_text("Kernel status: Idle").first.wait_for(state="attached", timeout=90000)
-    page.click("li.lm-MenuBar-item:has-text('Run')")
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    # "Restart Kernel and Run All Cells" waits for a kernel that is really ready
+    # (a plain "Run All" sent right after start-up can be dropped).
+    # Just after start-up JupyterLab can ignore the command (the notebook is not
+    # attached to its kernel yet): ask again until the kernel is seen busy.
+    for _attempt in range(5):
+        page.click("li.lm-MenuBar-item:has-text('Kernel')")
+        page.get_by_role("menuitem", name="Restart Kernel and Run All Cells…").click()
+        page.locator(".jp-Dialog-button.jp-mod-accept").click()
+        try:
+            busy = page.get_by_text("Kernel status: Busy").first
+            busy.wait_for(state="attached", timeout=20000)
+            break
+        except PlaywrightTimeout:
+            continue
     image = page.locator(".jp-OutputArea-output .widget-image").first
-    image.wait_for(state="attached", timeout=180000)
+    try:
+        image.wait_for(state="attached", timeout=180000)
+    finally:
+        page.screenshot(path=str(ROOT / "_build" / "screenshots" / "live-widget.png"))
     image.scroll_into_view_if_needed()
     before = image.get_attribute("src")
     handle = page.locator(".jp-OutputArea-output .widget-slider .noUi-handle").first
