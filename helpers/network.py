@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from helpers.problems import Problem
-from helpers.validate import finite_array, integer, one_of
+from helpers.validate import finite_array, integer, one_of, row_indices
 
 
 def log_softmax(logits) -> np.ndarray:
@@ -132,11 +132,7 @@ class Classifier(Problem):
     def _rows(self, rows):
         if rows is None:
             return self.X, self.y
-        idx = np.asarray(rows)
-        if idx.ndim != 1 or idx.size == 0 or idx.dtype.kind not in "iu":
-            raise ValueError("rows must be a non-empty 1-D array of row indices")
-        if idx.min() < 0 or idx.max() >= self.n:
-            raise ValueError(f"rows must be indices in [0, {self.n}), got {idx.min()}..{idx.max()}")
+        idx = row_indices(rows, self.n)
         return self.X[idx], self.y[idx]
 
     def _data(self, X) -> np.ndarray:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.validate import finite_array, positive
+from helpers.validate import finite_array, positive, row_indices
 
 
 class Problem:
@@ -302,11 +302,7 @@ class LinearRegression(Problem):
     def _rows(self, rows):
         if rows is None:
             return self._A, self.y
-        idx = np.asarray(rows)
-        if idx.ndim != 1 or idx.size == 0 or idx.dtype.kind not in "iu":
-            raise ValueError("rows must be a non-empty 1-D array of row indices")
-        if idx.min() < 0 or idx.max() >= self.n:
-            raise ValueError(f"rows must be indices in [0, {self.n}), got {idx.min()}..{idx.max()}")
+        idx = row_indices(rows, self.n)
         return self._A[idx], self.y[idx]
 
     def residuals(self, x, rows=None) -> np.ndarray:

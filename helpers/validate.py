@@ -82,3 +82,13 @@ def one_of(name: str, value: Any, choices: tuple) -> Any:
     if value not in choices:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
     return value
+
+
+def row_indices(rows: Any, n: int) -> np.ndarray:
+    """Check a mini-batch: a non-empty 1-D array of whole-number row indices in [0, n)."""
+    idx = np.asarray(rows)
+    if idx.ndim != 1 or idx.size == 0 or idx.dtype.kind not in "iu":
+        raise ValueError("rows must be a non-empty 1-D array of row indices")
+    if idx.min() < 0 or idx.max() >= n:
+        raise ValueError(f"rows must be indices in [0, {n}), got {idx.min()}..{idx.max()}")
+    return idx
