@@ -221,8 +221,11 @@ class SGD(Optimizer):
                 buf = self.state["momentum_buffer"] = np.array(np.broadcast_to(g, self._shape))
             else:
                 buf *= mu
-                np.multiply(g, 1 - self.dampening, out=tmp)
-                buf += tmp
+                if _any_nonzero(self.dampening):
+                    np.multiply(g, 1 - self.dampening, out=tmp)
+                    buf += tmp
+                else:  # g·(1 − 0) is g exactly: one pass over the memory saved
+                    buf += g
             if self.nesterov:
                 np.multiply(buf, mu, out=tmp)
                 tmp += g

@@ -19,7 +19,12 @@ def as_float_array(name: str, value: Any) -> np.ndarray:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
-    if np.isnan(arr).any():
+    flat = arr.ravel()
+    # NaN anywhere makes the sum of squares NaN (infinities only make it inf); a dot
+    # product reads the array once and allocates nothing, unlike isnan().any().
+    with np.errstate(over="ignore", invalid="ignore"):
+        has_nan = np.isnan(np.dot(flat, flat))
+    if has_nan:
         raise ValueError(f"{name} must not contain NaN")
     return arr
 
