@@ -35,7 +35,9 @@ def check_steps(answer) -> Feedback:
     want_last = 1000 - (per_epoch - 1) * 64
     steps_ok, last_ok = close(steps, 5 * per_epoch), close(last, want_last)
     if steps_ok and last_ok:
-        return correct(f"{per_epoch} batches per epoch, the last with {want_last} rows: 80 steps.")
+        return correct(
+            f"{per_epoch} batches per epoch, the last with {want_last} rows: {5 * per_epoch} steps."
+        )
     if not steps_ok:
         if close(steps, per_epoch):
             return hint(f"{per_epoch} is the number of steps in one epoch; the run has five.")
