@@ -1,11 +1,13 @@
 """helpers.optim against torch.optim in float64: whole trajectories on a random quadratic."""
 
+import tracemalloc
 import warnings
 
 import numpy as np
 import pytest
 import torch
 
+from helpers import optim
 from helpers.optim import SGD, Adagrad, Adam, AdamW, Optimizer, RMSprop
 
 TOL = 1e-12
@@ -400,3 +402,96 @@ def test_sgd_divergence_reaches_inf(momentum):
             if not np.isfinite(x).all():
                 break
     assert np.isinf(x).any()
+
+
+# Large arrays: blocked updates and the in-place step (out=x), as torch updates params.
+BIG = 2 * optim.BLOCK + 1234  # two full blocks and a short last one
+_big_rng = np.random.default_rng(7)
+CURV = _big_rng.uniform(0.1, 2.0, BIG)  # f(x) = ½Σ cᵢxᵢ² − bᵢxᵢ, elementwise
+LIN = _big_rng.standard_normal(BIG)
+BIG_X0 = _big_rng.standard_normal(BIG)
+
+
+def big_grad(x):
+    return CURV * x - LIN
+
+
+def run_big(opt, steps, in_place=False):
+    x = BIG_X0.copy()
+    for _ in range(steps):
+        g = big_grad(x)
+        x = opt.step(x, g, out=x) if in_place else opt.step(x, g)
+    return x
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_blocked_and_in_place_steps_equal_the_whole_array_step(case, monkeypatch):
+    name, kwargs = case
+    blocked, in_place = OURS[name](**kwargs), OURS[name](**kwargs)
+    x_blocked, x_in_place = run_big(blocked, 12), run_big(in_place, 12, in_place=True)
+    monkeypatch.setattr(optim, "BLOCK", 10 * BIG)  # one block: the plain whole-array code
+    whole = OURS[name](**kwargs)
+    x_whole = run_big(whole, 12)
+    assert np.abs(x_whole - BIG_X0).max() > 1e-3  # the runs went somewhere
+    np.testing.assert_array_equal(x_blocked, x_whole)
+    np.testing.assert_array_equal(x_in_place, x_whole)
+    assert whole.state.keys() == blocked.state.keys() == in_place.state.keys()
+    for key in whole.state:
+        np.testing.assert_array_equal(blocked.state[key], whole.state[key])
+        np.testing.assert_array_equal(in_place.state[key], whole.state[key])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_large_in_place_run_matches_torch(case):
+    name, kwargs = case
+    ours = run_big(OURS[name](**kwargs), 30, in_place=True)
+    p = torch.tensor(BIG_X0.copy(), requires_grad=True)
+    opt = getattr(torch.optim, name)([p], foreach=False, **kwargs)
+    curv, lin = torch.tensor(CURV), torch.tensor(LIN)
+    for _ in range(30):
+        with torch.no_grad():
+            p.grad = curv * p - lin
+        opt.step()
+    assert np.abs(ours - p.detach().numpy()).max() <= TOL
+
+
+@pytest.mark.parametrize("case", [CASES[1], CASES[3], CASES[13], CASES[17], CASES[22]],
+                         ids=case_id)  # fmt: skip
+def test_in_place_step_allocates_no_array(case):
+    """After the first step (which creates the state), out=x allocates nothing large."""
+    name, kwargs = case
+    opt, x = OURS[name](**kwargs), BIG_X0.copy()
+    g = big_grad(x)
+    opt.step(x, g, out=x)
+    tracemalloc.start()
+    try:
+        opt.step(x, g, out=x)
+        in_place_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        opt.step(x, g)
+        new_array_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert new_array_peak >= 8 * BIG  # the check sees a new array when there is one
+    assert in_place_peak < 8 * optim.BLOCK / 4  # not even a quarter of one block
+
+
+def test_out_is_checked():
+    x, g = np.ones((3, 2)), np.ones((3, 2))
+    for bad in [np.ones((3, 2), dtype=np.float32), np.ones((2, 3)), np.ones((2, 3)).T, [0.0] * 6]:
+        with pytest.raises(ValueError, match="out must be a writable, C-contiguous float64"):
+            SGD(lr=0.1).step(x, g, out=bad)
+    read_only = np.ones((3, 2))
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match="out must be a writable"):
+        SGD(lr=0.1).step(x, g, out=read_only)
+    with pytest.raises(ValueError, match="out must not overlap grad"):
+        SGD(lr=0.1).step(x, g, out=g)
+    row = np.arange(7.0)
+    with pytest.raises(ValueError, match="out must be x itself or not overlap x"):
+        SGD(lr=0.1).step(row[:6], np.ones(6), out=row[1:])
+    out = np.empty((3, 2))
+    assert SGD(lr=0.1).step(x, g, out=out) is out
+    np.testing.assert_array_equal(out, 0.9)
+    assert SGD(lr=0.1).step(x, g, out=x) is x
+    np.testing.assert_array_equal(x, 0.9)
