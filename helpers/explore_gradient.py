@@ -154,25 +154,19 @@ def gradient_explorer(
     surface: str = "bowl", x1: float = 1.5, x2: float = 1.0, angle: float = 0.0
 ) -> widgets.Widget:
     """Explorer of chapter 2: a point and a direction on a surface, with its gradient."""
-    layout = widgets.Layout(width="330px")
-    style = {"description_width": "80px"}
     controls = {
-        "surface": widgets.Dropdown(
-            options=[(label, key) for key, (label, _) in SURFACES.items()],
-            value=surface, description="surface", layout=layout, style=style,
-        ),
-        "x1": widgets.FloatSlider(value=x1, min=-4, max=4, step=0.1, description="point x₁",
-                                  layout=layout, style=style),
-        "x2": widgets.FloatSlider(value=x2, min=-4, max=4, step=0.1, description="point x₂",
-                                  layout=layout, style=style),
+        "surface": widgets.Dropdown(options=[(label, key) for key, (label, _) in SURFACES.items()],
+                                    value=surface, description="surface"),
+        "x1": widgets.FloatSlider(value=x1, min=-4, max=4, step=0.1, description="point x₁"),
+        "x2": widgets.FloatSlider(value=x2, min=-4, max=4, step=0.1, description="point x₂"),
         "angle": widgets.FloatSlider(value=angle, min=-180, max=180, step=5,
-                                     description="direction θ°", layout=layout, style=style),
+                                     description="direction θ°"),
     }  # fmt: skip
-    explorer = Explorer(
+    return Explorer(
         controls,
         GradientView,
         figsize=(9.0, 3.8),
         static={"angle": [-180.0, -90.0, 0.0, 90.0]},
-    )
-    explorer.children[0].layout.flex_flow = "row wrap"
-    return explorer.widget
+        control_width="330px",
+        label_width="80px",
+    ).widget

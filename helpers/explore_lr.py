@@ -149,8 +149,6 @@ def lr_explorer(
     lr: float = 0.5, kappa: int = 10, x1: float = -8.0, x2: float = 3.0
 ) -> widgets.Widget:
     """Explorer of chapter 3: learning rate, condition number and start on the quadratic valley."""
-    layout = widgets.Layout(width="330px")
-    style = {"description_width": "60px"}
     controls = {
         "lr": widgets.FloatLogSlider(
             value=lr,
@@ -160,21 +158,18 @@ def lr_explorer(
             step=0.01,
             description="lr",
             readout_format=".3f",
-            layout=layout,
-            style=style,
         ),
-        "kappa": widgets.SelectionSlider(
-            options=list(KAPPAS), value=kappa, description="κ", layout=layout, style=style
-        ),
-        "x1": widgets.FloatSlider(
-            value=x1, min=-10, max=10, step=0.5, description="start x₁", layout=layout, style=style
-        ),
-        "x2": widgets.FloatSlider(
-            value=x2, min=-4, max=4, step=0.5, description="start x₂", layout=layout, style=style
-        ),
+        "kappa": widgets.SelectionSlider(options=list(KAPPAS), value=kappa, description="κ"),
+        "x1": widgets.FloatSlider(value=x1, min=-10, max=10, step=0.5, description="start x₁"),
+        "x2": widgets.FloatSlider(value=x2, min=-4, max=4, step=0.5, description="start x₂"),
     }
     # Frames of the static (no-kernel) version: a crawl, the best lr for kappa = 10, the edge.
     lrs = [0.1, 0.5, 1.0, 1.5, round(2 / 1.1, 3), 2.0, 2.2]
-    explorer = Explorer(controls, LearningRateValley, figsize=(9.0, 3.4), static={"lr": lrs})
-    explorer.children[0].layout.flex_flow = "row wrap"  # four sliders: two rows on a narrow page
-    return explorer.widget
+    return Explorer(
+        controls,
+        LearningRateValley,
+        figsize=(9.0, 3.4),
+        static={"lr": lrs},
+        control_width="330px",  # four sliders: two rows on a narrow page
+        label_width="60px",
+    ).widget

@@ -279,18 +279,12 @@ def optimizer_explorer(
     beta2: float = 0.999,
 ) -> widgets.Widget:
     """Explorer of chapter 5: five optimizers race on a surface; sliders drive one of them."""
-    layout = widgets.Layout(width="300px")
-    style = {"description_width": "70px"}
     controls = {
-        "surface": widgets.Dropdown(
-            options=list(SURFACES), value=surface, description="surface", layout=layout, style=style
-        ),
+        "surface": widgets.Dropdown(options=list(SURFACES), value=surface, description="surface"),
         "optimizer": widgets.Dropdown(
             options=list(OPTIMIZERS),
             value=optimizer,
             description="optimizer",
-            layout=layout,
-            style=style,
         ),
         "lr": widgets.FloatLogSlider(
             value=lr,
@@ -300,8 +294,6 @@ def optimizer_explorer(
             step=0.05,
             description="lr",
             readout_format=".4f",
-            layout=layout,
-            style=style,
         ),
         "momentum": widgets.FloatSlider(
             value=momentum,
@@ -309,12 +301,8 @@ def optimizer_explorer(
             max=0.99,
             step=0.01,
             description="momentum",
-            layout=layout,
-            style=style,
         ),  # fmt: skip
-        "beta1": widgets.FloatSlider(
-            value=beta1, min=0.0, max=0.99, step=0.01, description="β₁", layout=layout, style=style
-        ),
+        "beta1": widgets.FloatSlider(value=beta1, min=0.0, max=0.99, step=0.01, description="β₁"),
         "beta2": widgets.FloatSlider(
             value=beta2,
             min=0.8,
@@ -322,15 +310,13 @@ def optimizer_explorer(
             step=0.001,
             description="β₂",
             readout_format=".3f",
-            layout=layout,
-            style=style,
         ),
     }
-    explorer = Explorer(
+    return Explorer(
         controls,
         OptimizerRace,
         figsize=(9.0, 3.6),
         static={"optimizer": ["SGD", "momentum", "Adam"]},
-    )
-    explorer.children[0].layout.flex_flow = "row wrap"  # six controls: two rows on a narrow page
-    return explorer.widget
+        control_width="300px",  # six controls: two rows on a narrow page
+        label_width="70px",
+    ).widget

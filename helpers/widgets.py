@@ -61,6 +61,10 @@ class Explorer(widgets.VBox):
     book shows instead (see :func:`static_html`). ``static`` chooses the
     values of the static version: ``{control name: [values]}`` for one or
     two controls; by default, 16 values of the first slider.
+
+    ``control_width`` (a CSS width such as ``"300px"``) gives every control
+    the same width and lets the controls wrap onto more rows on a narrow
+    page; ``label_width`` sets the width of every control's label.
     """
 
     def __init__(
@@ -69,6 +73,8 @@ class Explorer(widgets.VBox):
         view: Callable[[Figure], object],
         figsize=(9.0, 3.6),
         static: dict | None = None,
+        control_width: str | None = None,
+        label_width: str | None = None,
     ):
         if not isinstance(controls, dict) or not all(
             isinstance(c, widgets.ValueWidget) for c in controls.values()
@@ -76,13 +82,25 @@ class Explorer(widgets.VBox):
             raise ValueError("controls must be a dict {name: ipywidgets control with a value}")
         if not callable(view):
             raise ValueError(f"view must be a class or function taking a figure, got {view!r}")
+        for name, width in (("control_width", control_width), ("label_width", label_width)):
+            if width is not None and not isinstance(width, str):
+                raise ValueError(f"{name} must be a CSS width such as '300px', got {width!r}")
         self.controls = controls
         self.figure = new_figure(figsize)
         self.view = view(self.figure)
         self.static = static
         self.message = widgets.HTML()
         self.image = widgets.Image(format="png")
-        super().__init__([widgets.HBox(list(controls.values())), self.message, self.image])
+        row = widgets.HBox(list(controls.values()))
+        if control_width is not None:
+            layout = widgets.Layout(width=control_width)
+            for control in controls.values():
+                control.layout = layout
+            row.layout.flex_flow = "row wrap"
+        if label_width is not None:
+            for control in controls.values():
+                control.style.description_width = label_width
+        super().__init__([row, self.message, self.image])
         for control in controls.values():
             control.observe(self._on_change, names="value")
         self.refresh()

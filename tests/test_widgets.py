@@ -3,6 +3,7 @@
 import itertools
 import warnings
 
+import ipywidgets
 import numpy as np
 import pytest
 
@@ -109,3 +110,30 @@ def test_static_frames_cover_the_slider_and_restore_the_live_view():
     assert "lr = 0.001" in page and "Explorer frame for" in page
     explorer.refresh()
     assert bytes(explorer.image.value) == live
+
+
+def test_control_and_label_widths_apply_to_every_control_and_wrap_the_row():
+    from helpers.explore_gradient import gradient_explorer
+    from helpers.explore_lr import lr_explorer
+    from helpers.explore_optimizers import optimizer_explorer
+
+    for make, width, label in [
+        (gradient_explorer, "330px", "80px"),
+        (lr_explorer, "330px", "60px"),
+        (optimizer_explorer, "300px", "70px"),
+    ]:
+        explorer = make()
+        assert explorer.children[0].layout.flex_flow == "row wrap"
+        for control in explorer.controls.values():
+            assert control.layout.width == width
+            assert control.style.description_width == label
+    plain = lr_explorer_1d()  # no widths given: ipywidgets' defaults, one row
+    assert plain.children[0].layout.flex_flow is None
+    assert all(c.layout.width is None for c in plain.controls.values())
+
+
+@pytest.mark.parametrize("name", ["control_width", "label_width"])
+def test_widths_must_be_css_strings(name):
+    controls = {"lr": ipywidgets.FloatSlider(value=0.1)}
+    with pytest.raises(ValueError, match=name):
+        Explorer(controls, LearningRate1D, **{name: 300})
