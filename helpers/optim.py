@@ -187,6 +187,7 @@ class Optimizer:
 
     @staticmethod
     def _check_out(out: Any, x: np.ndarray, grad: np.ndarray, shape: tuple) -> np.ndarray:
+        """The array the step writes into: a new one if ``out`` is None, else ``out``, checked."""
         if out is None:
             return np.empty(shape)
         if not (
