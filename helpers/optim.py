@@ -33,8 +33,10 @@ torch's square root (MKL's) is not always correctly rounded.
 
 Large arrays are updated in blocks of ``BLOCK`` elements: every operation of the
 update runs on one block while it sits in the processor's cache, then the next
-block. Each element goes through exactly the same operations either way, so the
-result does not depend on the blocking; only the traffic to main memory drops.
+block. The blocks are shared out among ``WORKERS`` threads (numpy releases the
+interpreter lock inside its loops, so the threads really run at once, as torch's
+do). Each element goes through exactly the same operations either way, so the
+result depends neither on the blocking nor on the threads; only the time does.
 
 SGD is introduced in chapter 1 (plain), chapter 5 (momentum, Nesterov);
 Adagrad, RMSprop, Adam and AdamW in chapter 5.
@@ -42,7 +44,10 @@ Adagrad, RMSprop, Adam and AdamW in chapter 5.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -51,7 +56,25 @@ from numpy.typing import ArrayLike
 from helpers import validate
 
 Hyper = float | np.ndarray
-BLOCK = 1 << 17  # elements per block (1 MB per array); the fastest of 2^15, 2^17 and no blocks
+BLOCK = 1 << 17  # elements per block (1 MB per array); the fastest of 2^14 ... 2^17 and no blocks
+WORKERS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+_here = threading.local()  # the block this thread is updating: .span (a slice) and .worker
+_new_state = threading.Lock()  # held while a state buffer is created
+_pool: list[tuple[int, ThreadPoolExecutor]] = []  # threads that help the calling one, and how many
+
+
+def _helpers(count: int) -> ThreadPoolExecutor:
+    """A pool of at least ``count`` threads, kept for the next step."""
+    if not _pool or _pool[0][0] < count:
+        if _pool:
+            _pool[0][1].shutdown(wait=False)
+        _pool[:] = [(count, ThreadPoolExecutor(count, thread_name_prefix="helpers.optim"))]
+    return _pool[0][1]
+
+
+if hasattr(os, "register_at_fork"):  # a forked child has none of its parent's threads
+    os.register_at_fork(after_in_child=_pool.clear)
 
 
 def _keep(value: Any, checked: Any) -> Any:
@@ -137,8 +160,7 @@ class Optimizer:
         self.t = 0
         self.state: dict[str, np.ndarray] = {}
         self._shape: tuple[int, ...] | None = None
-        self._scratch: dict[tuple[int, tuple[int, ...]], np.ndarray] = {}
-        self._span: slice | None = None  # the block being updated, or None for the whole array
+        self._scratch: dict[tuple[int, tuple[int, ...], int], np.ndarray] = {}
         self._created: set[str] = set()  # state buffers created during this step
 
     def step(self, x: ArrayLike, grad: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
@@ -176,14 +198,31 @@ class Optimizer:
             if shapes or x.size < 2 * BLOCK:  # small, or hyperparameters broadcast against x
                 self._update(x, grad, out)
             else:
-                flat_x, flat_grad, flat_out = x.reshape(-1), grad.reshape(-1), out.reshape(-1)
-                try:
-                    for start in range(0, x.size, BLOCK):
-                        self._span = span = slice(start, min(start + BLOCK, x.size))
-                        self._update(flat_x[span], flat_grad[span], flat_out[span])
-                finally:
-                    self._span = None
+                self._update_blocks(x.reshape(-1), grad.reshape(-1), out.reshape(-1))
         return out
+
+    def _update_blocks(self, x: np.ndarray, grad: np.ndarray, out: np.ndarray) -> None:
+        """Update flat arrays block by block, each of ``WORKERS`` threads taking a run of blocks."""
+        spans = [slice(start, min(start + BLOCK, x.size)) for start in range(0, x.size, BLOCK)]
+        runs = [list(run) for run in np.array_split(np.arange(len(spans)), WORKERS) if run.size]
+
+        def work(worker: int, blocks: list[int]) -> None:
+            _here.worker = worker
+            try:
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # per thread
+                    for i in blocks:
+                        _here.span = span = spans[i]
+                        self._update(x[span], grad[span], out[span])
+            finally:
+                _here.span = None
+
+        others = [_helpers(len(runs) - 1).submit(work, k, run) for k, run in enumerate(runs)
+                  if k > 0]  # fmt: skip
+        try:
+            work(0, runs[0])
+        finally:
+            for other in others:
+                other.result()  # wait for every thread; raises what a thread raised
 
     @staticmethod
     def _check_out(out: Any, x: np.ndarray, grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -216,18 +255,22 @@ class Optimizer:
     def _buffer(self, name: str, fill: Hyper = 0.0) -> np.ndarray:
         """The state buffer ``name`` (the current block of it), created on first use."""
         if name not in self.state:
-            self.state[name] = np.array(np.broadcast_to(fill, self._shape), dtype=np.float64)
-            self._created.add(name)
+            with _new_state:  # another thread may be creating it for its own block
+                if name not in self.state:
+                    self.state[name] = np.array(np.broadcast_to(fill, self._shape), dtype=float)
+                    self._created.add(name)
         buf = self.state[name]
-        return buf if self._span is None else buf.reshape(-1)[self._span]
+        span = getattr(_here, "span", None)
+        return buf if span is None else buf.reshape(-1)[span]
 
     def _tmp(self, i: int) -> np.ndarray:
-        """Scratch array number ``i`` (block-sized when blocking), reused between steps."""
-        shape = self._shape if self._span is None else (BLOCK,)
-        if (i, shape) not in self._scratch:
-            self._scratch[i, shape] = np.empty(shape)
-        tmp = self._scratch[i, shape]
-        return tmp if self._span is None else tmp[: self._span.stop - self._span.start]
+        """Scratch array number ``i`` (one block per thread when blocking), kept between steps."""
+        span = getattr(_here, "span", None)
+        key = (i, self._shape, -1) if span is None else (i, (BLOCK,), _here.worker)
+        if key not in self._scratch:
+            self._scratch[key] = np.empty(key[1])
+        tmp = self._scratch[key]
+        return tmp if span is None else tmp[: span.stop - span.start]
 
     def _add_weight_decay(self, x: np.ndarray, grad: np.ndarray, tmp: np.ndarray) -> np.ndarray:
         """g + λx (torch: grad.add(param, alpha=weight_decay)), in ``tmp`` if λ ≠ 0."""

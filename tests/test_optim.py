@@ -427,18 +427,52 @@ def run_big(opt, steps, in_place=False):
 @pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
 def test_blocked_and_in_place_steps_equal_the_whole_array_step(case, monkeypatch):
     name, kwargs = case
-    blocked, in_place = OURS[name](**kwargs), OURS[name](**kwargs)
-    x_blocked, x_in_place = run_big(blocked, 12), run_big(in_place, 12, in_place=True)
+    runs = {}
+    for workers in (1, 2, 3):  # BIG has three blocks: one thread, two (2 + 1 blocks), three
+        monkeypatch.setattr(optim, "WORKERS", workers)
+        runs[f"blocked, {workers} threads"] = opt = OURS[name](**kwargs)
+        x_blocked = run_big(opt, 12)
+        runs[f"in place, {workers} threads"] = opt = OURS[name](**kwargs)
+        x_in_place = run_big(opt, 12, in_place=True)
+        np.testing.assert_array_equal(x_in_place, x_blocked)
     monkeypatch.setattr(optim, "BLOCK", 10 * BIG)  # one block: the plain whole-array code
     whole = OURS[name](**kwargs)
     x_whole = run_big(whole, 12)
     assert np.abs(x_whole - BIG_X0).max() > 1e-3  # the runs went somewhere
     np.testing.assert_array_equal(x_blocked, x_whole)
-    np.testing.assert_array_equal(x_in_place, x_whole)
-    assert whole.state.keys() == blocked.state.keys() == in_place.state.keys()
-    for key in whole.state:
-        np.testing.assert_array_equal(blocked.state[key], whole.state[key])
-        np.testing.assert_array_equal(in_place.state[key], whole.state[key])
+    for label, opt in runs.items():
+        assert opt.state.keys() == whole.state.keys(), label
+        for key in whole.state:
+            np.testing.assert_array_equal(opt.state[key], whole.state[key], err_msg=label)
+
+
+def test_large_step_with_nan_is_refused_and_changes_nothing():
+    opt = optim.Adam(lr=0.1)
+    x = BIG_X0.copy()
+    opt.step(x, big_grad(x), out=x)
+    before, state = x.copy(), {k: v.copy() for k, v in opt.state.items()}
+    for name in ("x", "grad"):
+        xx, gg = x.copy(), big_grad(x)
+        (xx if name == "x" else gg)[-1] = np.nan  # in the last block, updated last
+        with pytest.raises(ValueError, match=f"{name} must not contain NaN"):
+            opt.step(xx, gg, out=xx)
+    assert opt.t == 1
+    np.testing.assert_array_equal(x, before)
+    for key, value in state.items():
+        np.testing.assert_array_equal(opt.state[key], value)
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_large_diverging_step_warns_in_no_thread(name):
+    """Every thread of a blocked update ignores overflow, as the calling thread does."""
+    opt, x = OURS[name](lr=1e300), np.full(BIG, 1e300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the filters apply to every thread
+        for _ in range(3):
+            x = opt.step(x, np.full(BIG, 1e300), out=x)
+            if np.isnan(x).any():  # inf − inf: the next step would refuse x
+                break
+    assert not all(np.isfinite(a).all() for a in [x, *opt.state.values()])  # it overflowed
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
