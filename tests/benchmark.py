@@ -9,6 +9,10 @@ table into the README with the date. It measures
    median and 95th percentile over 30 random moves;
 4. helpers' optimizers against torch.optim on a million float64 parameters;
 5. a sweep of 100 learning rates in one broadcast call against a loop of 100 runs.
+
+``python tests/benchmark.py compiled_sgd`` (not part of the default run) times
+momentum SGD as a numba kernel, if numba is installed: the option the README
+discusses for the one target numpy misses.
 """
 
 from __future__ import annotations
@@ -115,14 +119,27 @@ def explorers(moves: int = 30) -> None:
             check(median < TARGETS["explorer"]))  # fmt: skip
 
 
-def optimizers(n: int = 1_000_000, rounds: int = 6, batch: int = 10) -> None:
-    """Per-step time, in place on both sides (torch updates its params in place too).
+def side_by_side(ours, theirs, rounds: int = 6, batch: int = 10) -> tuple[float, float]:
+    """Median seconds per call of two step functions, measured taking turns.
 
-    The two take turns in batches of steps, and each side's median step is reported,
-    so that a slow patch of the machine hits both. Batches, not single steps: torch's
-    OpenMP threads keep spinning for a while after its step and would slow a numpy
-    step that ran right after it. The first step of each batch is not counted.
+    The two take turns in batches of steps, so that a slow patch of the machine hits
+    both. Batches, not single steps: torch's OpenMP threads keep spinning for a while
+    after its step and would slow a step that ran right after it. The first step of
+    each batch is not counted.
     """
+    mine, ref = [], []
+    for _ in range(rounds):
+        for step, times in ((ours, mine), (theirs, ref)):
+            for k in range(batch + 1):
+                start = time.perf_counter()
+                step()
+                if k:
+                    times.append(time.perf_counter() - start)
+    return float(np.median(mine)), float(np.median(ref))
+
+
+def optimizers(n: int = 1_000_000) -> None:
+    """Per-step time, in place on both sides (torch updates its params in place too)."""
     import torch
 
     rng = np.random.default_rng(0)
@@ -136,21 +153,51 @@ def optimizers(n: int = 1_000_000, rounds: int = 6, batch: int = 10) -> None:
         opt, x = ours(), x0.copy()
         p = torch.tensor(x0.copy(), dtype=torch.float64, requires_grad=True)
         p.grad = torch.tensor(grad)
-        topt = theirs(p)
-        mine, ref = [], []
-        in_place = functools.partial(opt.step, x, grad, out=x)
-        for _ in range(rounds):
-            for step, times in ((in_place, mine), (topt.step, ref)):
-                for k in range(batch + 1):
-                    start = time.perf_counter()
-                    step()
-                    if k:
-                        times.append(time.perf_counter() - start)
+        mine, ref = side_by_side(functools.partial(opt.step, x, grad, out=x), theirs(p).step)
         assert np.abs(x - p.detach().numpy()).max() < 1e-12  # both computed the same thing
-        ratio = np.median(mine) / np.median(ref)
         row(f"{label} step on 1e6 float64 params: helpers / torch",
-            f"{1000 * np.median(mine):.1f} / {1000 * np.median(ref):.1f} ms = {ratio:.2f}x",
-            check(ratio <= TARGETS["optimizer"]))  # fmt: skip
+            f"{1000 * mine:.1f} / {1000 * ref:.1f} ms = {mine / ref:.2f}x",
+            check(mine / ref <= TARGETS["optimizer"]))  # fmt: skip
+
+
+def compiled_sgd(n: int = 1_000_000) -> None:
+    """What a compiled kernel would give: momentum SGD in numba against torch.optim.SGD.
+
+    Not part of `make bench` and not a dependency of the book: it measures the option
+    the README discusses. Run it with numba installed:
+    ``pip install numba && python tests/benchmark.py compiled_sgd``.
+    """
+    try:
+        import numba
+    except ImportError:
+        row("momentum SGD as a numba kernel", "numba is not installed", "skipped")
+        return
+    import torch
+
+    @numba.njit(parallel=True)
+    def sgd_momentum(x, grad, buf, momentum, lr):  # b ← μb + g; x ← x − ηb, in one loop
+        for i in numba.prange(x.size):
+            b = momentum * buf[i] + grad[i]
+            buf[i] = b
+            x[i] = x[i] - lr * b
+
+    rng = np.random.default_rng(0)
+    x, grad = rng.standard_normal(n), rng.standard_normal(n)
+    p = torch.tensor(x.copy(), dtype=torch.float64, requires_grad=True)
+    p.grad = torch.tensor(grad)
+    topt = torch.optim.SGD([p], lr=1e-3, momentum=0.9)
+    buf = grad.copy()  # torch's first step sets b = g
+    x -= 1e-3 * buf
+    topt.step()
+    start = time.perf_counter()
+    sgd_momentum(x, grad, buf, 0.9, 1e-3)
+    compile_s = time.perf_counter() - start
+    topt.step()
+    mine, ref = side_by_side(lambda: sgd_momentum(x, grad, buf, 0.9, 1e-3), topt.step)
+    assert np.abs(x - p.detach().numpy()).max() < 1e-12  # both computed the same thing
+    row(f"SGD(momentum=0.9) as a numba {numba.__version__} kernel "
+        f"(compiled in {compile_s:.1f} s): kernel / torch",
+        f"{1000 * mine:.2f} / {1000 * ref:.2f} ms = {mine / ref:.2f}x")  # fmt: skip
 
 
 def sweep(count: int = 100, steps: int = 200) -> None:
