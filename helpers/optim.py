@@ -64,7 +64,7 @@ _new_state = threading.Lock()  # held while a state buffer is created
 _pool: list[tuple[int, ThreadPoolExecutor]] = []  # threads that help the calling one, and how many
 
 
-def _helpers(count: int) -> ThreadPoolExecutor:
+def _helper_threads(count: int) -> ThreadPoolExecutor:
     """A pool of at least ``count`` threads, kept for the next step."""
     if not _pool or _pool[0][0] < count:
         if _pool:
@@ -216,7 +216,7 @@ class Optimizer:
             finally:
                 _here.span = None
 
-        others = [_helpers(len(runs) - 1).submit(work, k, run) for k, run in enumerate(runs)
+        others = [_helper_threads(len(runs) - 1).submit(work, k, run) for k, run in enumerate(runs)
                   if k > 0]  # fmt: skip
         try:
             work(0, runs[0])
