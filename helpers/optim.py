@@ -256,9 +256,9 @@ class Optimizer:
         """The state buffer ``name`` (the current block of it), created on first use."""
         if name not in self.state:
             with _new_state:  # another thread may be creating it for its own block
-                if name not in self.state:
-                    self.state[name] = np.array(np.broadcast_to(fill, self._shape), dtype=float)
+                if name not in self.state:  # marked first: whoever sees it in state sees the mark
                     self._created.add(name)
+                    self.state[name] = np.array(np.broadcast_to(fill, self._shape), dtype=float)
         buf = self.state[name]
         span = getattr(_here, "span", None)
         return buf if span is None else buf.reshape(-1)[span]
