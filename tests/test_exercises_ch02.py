@@ -56,9 +56,9 @@ def in_place(f, x, h=1e-5):
 
 def placeholder_grad(theta):
     err = theta[0] * XS + theta[1] - Y
-    dL_dw = ... * np.mean(err * XS)  # the exercise cell as the reader finds it
-    dL_db = ... * np.mean(err)
-    return np.array([dL_dw, dL_db])
+    df_dw = ... * np.mean(err * XS)  # the exercise cell as the reader finds it
+    df_db = ... * np.mean(err)
+    return np.array([df_dw, df_db])
 
 
 def placeholder(f, x, h=1e-5):
@@ -77,8 +77,8 @@ def placeholder(f, x, h=1e-5):
         (ch02.check_gradient_by_hand, [16.0, 4.0], "sign is flipped"),
         (ch02.check_gradient_by_hand, [-4.0, -16.0], "swapped"),
         (ch02.check_gradient_by_hand, [-44.0, -12.0], "gradient at (0, 0)"),
-        (ch02.check_gradient_by_hand, [-16.0, -16.0], "∂L/∂w is right"),
-        (ch02.check_gradient_by_hand, [-40.0, -4.0], "∂L/∂b is right"),
+        (ch02.check_gradient_by_hand, [-16.0, -16.0], "∂f/∂w is right"),
+        (ch02.check_gradient_by_hand, [-40.0, -4.0], "∂f/∂b is right"),
         (ch02.check_gradient_by_hand, [1.0, 2.0], "Compute the errors"),
         (ch02.check_gradient_by_hand, 3.0, "two numbers"),
         (ch02.check_gradient_by_hand, ..., "Replace the ..."),
@@ -86,8 +86,8 @@ def placeholder(f, x, h=1e-5):
         (ch02.check_fixed_grad, grad_fn(scale_w=1.0), "still half"),
         (ch02.check_fixed_grad, grad_fn(sign_b=-1.0), "wrong sign"),
         (ch02.check_fixed_grad, grad_fn(scale_b=1.0), "needs the factor 2 as well"),
-        (ch02.check_fixed_grad, grad_fn(scale_b=3.0), "∂L/∂w is now right"),
-        (ch02.check_fixed_grad, grad_fn(scale_w=3.0), "∂L/∂b is now right"),
+        (ch02.check_fixed_grad, grad_fn(scale_b=3.0), "∂f/∂w is now right"),
+        (ch02.check_fixed_grad, grad_fn(scale_w=3.0), "∂f/∂b is now right"),
         (ch02.check_fixed_grad, grad_fn(scale_w=3.0, scale_b=3.0), "still fails"),
         (ch02.check_fixed_grad, lambda theta: ..., "Replace the ..."),
         (ch02.check_fixed_grad, placeholder_grad, "Replace the ..."),

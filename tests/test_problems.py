@@ -107,7 +107,7 @@ def test_regression_fits_y_equals_2x():
     X, y = line_data()
     problem = LinearRegression(X, y)
     np.testing.assert_allclose(problem.minimiser, [2.0, 0.0], atol=1e-12)
-    # At w = b = 0 the loss is the mean of y² and dL/dw = -(2/n) Σ x y.
+    # At w = b = 0 the loss is the mean of y² and df/dw = -(2/n) Σ x y.
     assert problem.loss([0.0, 0.0]) == pytest.approx(np.mean(y**2))
     np.testing.assert_allclose(
         problem.grad([0.0, 0.0]), [-2 * np.mean(X[:, 0] * y), -2 * np.mean(y)]

@@ -34,7 +34,7 @@ def check_gradient_by_hand(grad) -> Feedback:
     """Exercise 1: the gradient of the line-fit loss at (w, b) = (1, 1)."""
     g = _pair(grad)
     if g is None:
-        return hint("grad should be two numbers: (∂L/∂w, ∂L/∂b).")
+        return hint("grad should be two numbers: (∂f/∂w, ∂f/∂b).")
     X, y = line_data()
     x = X[:, 0]
     err = 1.0 * x + 1.0 - y
@@ -53,16 +53,16 @@ def check_gradient_by_hand(grad) -> Feedback:
     if _same(g, -want):
         return hint(
             "The sign is flipped. With err = w·x + b − y the line is below the data "
-            "for x > 1, so raising w lowers the loss: ∂L/∂w must be negative."
+            "for x > 1, so raising w lowers the loss: ∂f/∂w must be negative."
         )
     if _same(g, want[::-1]):
-        return hint("The two numbers are swapped: give (∂L/∂w, ∂L/∂b) in that order.")
+        return hint("The two numbers are swapped: give (∂f/∂w, ∂f/∂b) in that order.")
     if _same(g, [-44.0, -12.0]):
         return hint("That is the gradient at (0, 0), the worked example. Redo it at (1, 1).")
     if _same(g[0], want[0]):
-        return hint("∂L/∂w is right. ∂L/∂b = (2/n)·Σ errᵢ: the derivative of errᵢ by b is 1.")
+        return hint("∂f/∂w is right. ∂f/∂b = (2/n)·Σ errᵢ: the derivative of errᵢ by b is 1.")
     if _same(g[1], want[1]):
-        return hint("∂L/∂b is right. ∂L/∂w = (2/n)·Σ errᵢ·xᵢ: each error is multiplied by its x.")
+        return hint("∂f/∂b is right. ∂f/∂w = (2/n)·Σ errᵢ·xᵢ: each error is multiplied by its x.")
     return hint(
         "Compute the errors errᵢ = 1·xᵢ + 1 − yᵢ first, then (2/n)·Σ errᵢ·xᵢ and (2/n)·Σ errᵢ."
     )
@@ -90,7 +90,7 @@ def check_fixed_grad(fixed_grad) -> Feedback:
             return hint("Your function returned None: end it with return and the gradient.")
         g = _pair(out)
         if g is None:
-            return hint("Return two numbers, np.array([dL_dw, dL_db]).")
+            return hint("Return two numbers, np.array([df_dw, df_db]).")
         got.append(g)
     got = np.array(got)
     want = problem.grad(points)
@@ -102,15 +102,15 @@ def check_fixed_grad(fixed_grad) -> Feedback:
     w_ok = np.allclose(got[:, 0], want[:, 0])
     b_ok = np.allclose(got[:, 1], want[:, 1])
     if not w_ok and np.allclose(got[:, 0], want[:, 0] / 2):
-        return hint("∂L/∂w is still half of what it should be: the factor 2 from err² is missing.")
+        return hint("∂f/∂w is still half of what it should be: the factor 2 from err² is missing.")
     if not b_ok and np.allclose(got[:, 1], -want[:, 1]):
-        return hint("∂L/∂b has the wrong sign: err = w·x + b − y grows with b, so ∂err/∂b = +1.")
+        return hint("∂f/∂b has the wrong sign: err = w·x + b − y grows with b, so ∂err/∂b = +1.")
     if not b_ok and np.allclose(got[:, 1], want[:, 1] / 2):
-        return hint("∂L/∂b is half of what it should be: it needs the factor 2 as well.")
+        return hint("∂f/∂b is half of what it should be: it needs the factor 2 as well.")
     if w_ok and not b_ok:
-        return hint(f"∂L/∂w is now right, ∂L/∂b is not (relative error {worst:.1e}).")
+        return hint(f"∂f/∂w is now right, ∂f/∂b is not (relative error {worst:.1e}).")
     if b_ok and not w_ok:
-        return hint(f"∂L/∂b is now right, ∂L/∂w is not (relative error {worst:.1e}).")
+        return hint(f"∂f/∂b is now right, ∂f/∂w is not (relative error {worst:.1e}).")
     return hint(
         f"The gradient check still fails: relative error {worst:.1e}. Compare your "
         "formulas with (2/n)·Σ errᵢ·xᵢ and (2/n)·Σ errᵢ."
