@@ -12,7 +12,7 @@ from helpers.problems import bowl, ill_conditioned
 
 @checker
 def check_stability_limit(lr_limit) -> Feedback:
-    """Exercise 1: the largest stable learning rate on f(x, y) = 3x² + 5y²."""
+    """Exercise 1: the stability limit of the learning rate on f(x, y) = 3x² + 5y²."""
     value = as_number(lr_limit)
     if value is None:
         return hint("lr_limit should be a single number.")
