@@ -139,3 +139,16 @@ def test_the_peak_of_one_cycle_is_pct_start_times_total_minus_one():
         sched.step()
     assert int(np.argmax(lrs)) == 0.25 * 200 - 1
     assert lrs[49] == pytest.approx(0.1)
+
+
+def test_the_solution_of_exercise_3_is_right_about_the_other_schedules():
+    """The worked solution says which other schedules pass: gentle steps do, a factor 10 or an
+    early exponential decay do not."""
+    gentle = ch06.floor_gap(lambda opt: MultiStepLR(opt, milestones=[100, 150], gamma=0.3))
+    abrupt = ch06.floor_gap(lambda opt: MultiStepLR(opt, milestones=[100, 150], gamma=0.1))
+    early = ch06.floor_gap(lambda opt: ExponentialLR(opt, gamma=0.9))
+    assert gentle < ch06.FLOOR_TARGET < abrupt
+    assert early > ch06.FLOOR_TARGET
+    assert ch06.check_below_floor(
+        lambda opt: MultiStepLR(opt, milestones=[100, 150], gamma=0.3)
+    ).passed
