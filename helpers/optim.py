@@ -16,8 +16,8 @@ learning rate, λ the weight decay and t = 1, 2, ... the step count:
 * SGD:     g ← g + λx;  b ← μb + (1−τ)g (b = g at the first step);
            g ← g + μb (Nesterov) or g ← b;  x ← x − ηg
 * Adagrad: g ← g + λx;  s ← s + g²;  x ← x − η/(1 + (t−1)·decay) · g/(√s + ε)
-* RMSprop: g ← g + λx;  v ← αv + (1−α)g²;  centred: m ← αm + (1−α)g, v ← v − m²;
-           b ← μb + g/(√v + ε) and x ← x − ηb (momentum), else x ← x − ηg/(√v + ε)
+* RMSprop: g ← g + λx;  v ← αv + (1−α)g²;  d = √v + ε, or centred: m ← αm + (1−α)g,
+           d = √(v − m²) + ε;  b ← μb + g/d and x ← x − ηb (momentum), else x ← x − ηg/d
 * Adam:    g ← g + λx;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
            x ← x − η/(1−β₁ᵗ) · m/(√v/√(1−β₂ᵗ) + ε)   (AMSGrad: v replaced by max over steps)
 * AdamW:   x ← (1 − ηλ)x, then Adam without the λx term
@@ -62,19 +62,29 @@ WORKERS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity"
 _here = threading.local()  # the block this thread is updating: .span (a slice) and .worker
 _new_state = threading.Lock()  # held while a state buffer is created
 _pool: list[tuple[int, ThreadPoolExecutor]] = []  # threads that help the calling one, and how many
+_pool_lock = threading.Lock()  # held while work is handed to the pool (which may be replaced)
 
 
-def _helper_threads(count: int) -> ThreadPoolExecutor:
-    """A pool of at least ``count`` threads, kept for the next step."""
-    if not _pool or _pool[0][0] < count:
-        if _pool:
-            _pool[0][1].shutdown(wait=False)
-        _pool[:] = [(count, ThreadPoolExecutor(count, thread_name_prefix="helpers.optim"))]
-    return _pool[0][1]
+def _run_in_helper_threads(work: Callable, runs: list) -> list:
+    """Start ``work(k, runs[k])`` for k ≥ 1 in a pool of at least len(runs) − 1 threads."""
+    with _pool_lock:  # no other thread may shut the pool down between our two lines
+        if not _pool or _pool[0][0] < len(runs) - 1:
+            if _pool:
+                _pool[0][1].shutdown(wait=False)  # work already handed to it still runs
+            count = len(runs) - 1
+            _pool[:] = [(count, ThreadPoolExecutor(count, thread_name_prefix="helpers.optim"))]
+        return [_pool[0][1].submit(work, k, run) for k, run in enumerate(runs) if k > 0]
 
 
-if hasattr(os, "register_at_fork"):  # a forked child has none of its parent's threads
-    os.register_at_fork(after_in_child=_pool.clear)
+def _forget_threads() -> None:
+    """In a forked child: none of the parent's threads exist, and a lock may be left held."""
+    global _new_state, _pool_lock
+    _pool.clear()
+    _new_state, _pool_lock = threading.Lock(), threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_threads)
 
 
 def _keep(value: Any, checked: Any) -> Any:
@@ -183,15 +193,14 @@ class Optimizer:
         except ValueError:
             given = ", ".join(f"{name} has shape {s}" for name, s in shapes.items())
             raise ValueError(f"{given}: must broadcast against x of shape {x.shape}") from None
-        if self._shape is None:
-            self._shape = shape
-        elif shape != self._shape:
+        if self._shape is not None and shape != self._shape:
             given = "".join(f", {name} of shape {s}" for name, s in shapes.items())
             raise ValueError(
                 f"x of shape {x.shape}{given} gives the shape {shape}, but the state has shape "
                 f"{self._shape}: call reset() before optimizing a point of another shape"
             )
         out = self._check_out(out, x, grad, shape)
+        self._shape = shape  # only now: a refused step leaves the optimizer as it was
         self._created = set()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self.t += 1
@@ -216,8 +225,7 @@ class Optimizer:
             finally:
                 _here.span = None
 
-        others = [_helper_threads(len(runs) - 1).submit(work, k, run) for k, run in enumerate(runs)
-                  if k > 0]  # fmt: skip
+        others = _run_in_helper_threads(work, runs) if len(runs) > 1 else []
         try:
             work(0, runs[0])
         finally:
@@ -332,6 +340,8 @@ class SGD(Optimizer):
                 np.multiply(buf, mu, out=tmp)
                 tmp += g
                 g = tmp
+            elif isinstance(mu, np.ndarray) and not np.all(mu != 0):  # runs without momentum
+                g = np.where(mu != 0, buf, g)  # step along g itself there, as torch does
             else:
                 g = buf
         np.multiply(g, -self.lr, out=tmp)

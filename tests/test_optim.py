@@ -1,5 +1,7 @@
 """helpers.optim against torch.optim in float64: whole trajectories on a random quadratic."""
 
+import functools
+import threading
 import tracemalloc
 import warnings
 
@@ -225,6 +227,18 @@ def test_array_lr_runs_like_separate_scalar_runs(name):
     assert batch.shape == (61, 5, D)
     for i, lr in enumerate(lrs):
         single = run_ours(OURS[name](lr=lr, **kwargs), steps=60, x0=x0[i])
+        np.testing.assert_array_equal(batch[:, i], single)
+
+
+@pytest.mark.parametrize("dampening", [0.0, 0.5])
+def test_array_momentum_with_zeros_runs_like_separate_scalar_runs(dampening):
+    """An entry with momentum 0 is plain SGD, as in torch, whatever the dampening."""
+    momenta = np.array([0.0, 0.5, 0.9])
+    x0 = np.random.default_rng(2).standard_normal((3, D))
+    make = functools.partial(SGD, lr=0.05, dampening=dampening, weight_decay=0.01)
+    batch = run_ours(make(momentum=momenta[:, None]), steps=40, x0=x0)
+    for i, momentum in enumerate(momenta):
+        single = run_ours(make(momentum=float(momentum)), steps=40, x0=x0[i])
         np.testing.assert_array_equal(batch[:, i], single)
 
 
@@ -523,8 +537,51 @@ def test_out_is_checked():
     row = np.arange(7.0)
     with pytest.raises(ValueError, match="out must be x itself or not overlap x"):
         SGD(lr=0.1).step(row[:6], np.ones(6), out=row[1:])
+    opt = Adam(lr=0.1)  # a refused out leaves the optimizer as it was, shape included
+    with pytest.raises(ValueError, match="out must be"):
+        opt.step(np.zeros(3), np.ones(3), out=np.zeros(3, dtype=np.float32))
+    assert opt.t == 0 and opt.state == {}
+    opt.step(np.zeros(4), np.ones(4))  # another shape is still fine
     out = np.empty((3, 2))
     assert SGD(lr=0.1).step(x, g, out=out) is out
     np.testing.assert_array_equal(out, 0.9)
     assert SGD(lr=0.1).step(x, g, out=x) is x
     np.testing.assert_array_equal(x, 0.9)
+
+
+def test_optimizers_in_two_threads_can_resize_the_pool_at_once(monkeypatch):
+    """Two threads stepping large arrays that need pools of different sizes, at the same moment:
+    one may replace the pool while the other hands it work (this raised RuntimeError once)."""
+    monkeypatch.setattr(optim, "BLOCK", 256)
+    monkeypatch.setattr(optim, "WORKERS", 4)
+    sizes = (2 * 256 + 1, 8 * 256)  # three blocks (two helper threads), eight (three helpers)
+    errors = []
+
+    def run(size, barrier):
+        try:
+            x, opt = np.ones(size), SGD(lr=0.1, momentum=0.9)
+            barrier.wait()
+            for _ in range(3):
+                opt.step(x, x + 0.0, out=x)
+            np.testing.assert_array_equal(x, run_big_reference(size))
+        except Exception as error:  # reported below, in the test's own thread
+            errors.append(error)
+
+    for _ in range(150):
+        optim._pool.clear()  # as in a fresh process: the next steps must create the pools
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=run, args=(size, barrier)) for size in sizes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not errors, errors[0]
+
+
+def run_big_reference(size):
+    """Three momentum-SGD steps on f = ½x² from ones, written out (x ← x − 0.1·b, b ← 0.9b + x)."""
+    x, b = np.ones(size), None
+    for _ in range(3):
+        b = x.copy() if b is None else 0.9 * b + x
+        x = x - 0.1 * b
+    return x
