@@ -30,7 +30,7 @@ import numpy as np
 from helpers.optim import Optimizer
 from helpers.problems import Problem
 from helpers.schedulers import LRScheduler, ReduceLROnPlateau
-from helpers.validate import finite_array, integer, one_of, positive
+from helpers.validate import finite_array, integer, one_of, positive_number
 
 STOP_REASONS = ("max_steps", "grad_norm", "loss_change", "step_size", "diverged")
 
@@ -41,8 +41,10 @@ class Trajectory:
 
     ``points[k]`` is x_k (only if ``record_points``), ``losses[k]`` is
     f(x_k) on all rows, ``grad_norms[k]`` is the norm of the gradient the
-    optimizer was given at x_k (the mini-batch one when batches are used),
-    ``lrs[k]`` is the learning rate of step k. ``steps`` counts the steps
+    optimizer was given at x_k (the mini-batch one when batches are used;
+    the entry for the point where a run ended, which took no step, is over
+    all rows), ``lrs[k]`` is the learning rate of step k (for an lr that
+    differs between coordinates, its first coordinate's). ``steps`` counts the steps
     taken and ``stop_reason`` says why the run ended; for a batch of runs
     both are arrays with one entry per run. ``x`` and ``loss`` are where
     each run ended.
@@ -122,9 +124,9 @@ def descend(
         if scheduler.optimizer is not optimizer:
             raise ValueError("scheduler must be built on the same optimizer that is passed in")
     one_of("scheduler_interval", scheduler_interval, ("step", "epoch"))
-    diverge_factor = positive("diverge_factor", diverge_factor)
+    diverge_factor = positive_number("diverge_factor", diverge_factor)
     tols = {
-        name: (None if v is None else positive(name, v))
+        name: (None if v is None else positive_number(name, v))
         for name, v in (("grad_tol", grad_tol), ("loss_tol", loss_tol), ("step_tol", step_tol))
     }
     x = finite_array("x0", x0)
@@ -151,8 +153,19 @@ def descend(
     if not isinstance(rng, np.random.Generator):
         rng = np.random.default_rng(integer("rng", rng, minimum=0))
 
-    # The batch of runs: the shape of x0 broadcast against the learning rate(s).
-    x = np.array(np.broadcast_to(x, np.broadcast_shapes(x.shape, np.shape(optimizer.lr))))
+    # The batch of runs: the shape of x0 broadcast against every hyperparameter that is an
+    # array, such as lr of shape (100, 1) for 100 learning rates.
+    arrays = {
+        name: value.shape
+        for name in optimizer._fields
+        if isinstance(value := getattr(optimizer, name), np.ndarray)
+    }
+    try:
+        x = np.array(np.broadcast_to(x, np.broadcast_shapes(x.shape, *arrays.values())))
+    except ValueError:
+        given = ", ".join(f"{name} of shape {shape}" for name, shape in arrays.items())
+        raise ValueError(f"x0 of shape {x.shape} and the optimizer's {given} must broadcast "
+                         "together (one run per row)") from None  # fmt: skip
     batch_shape = x.shape[: x.ndim - param_ndim]
     if batch_shape and isinstance(scheduler, ReduceLROnPlateau):
         raise ValueError(

@@ -15,9 +15,11 @@ uses this to run many learning rates in one vectorised call.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from helpers.validate import finite_array, positive, row_indices
+from helpers.validate import finite_array, number, positive, positive_number, row_indices
 
 
 class Problem:
@@ -74,12 +76,17 @@ class Parabola(Problem):
     param_shape = ()
 
     def __init__(self, a: float = 1.0, b: float = 0.0, c: float = 0.0):
-        self.a = positive("a", a)
-        self.b = float(finite_array("b", b))
-        self.c = float(finite_array("c", c))
+        self.a = positive_number("a", a)
+        self.b = number("b", b)
+        self.c = number("c", c)
         self.L = self.mu = 2 * self.a
-        self.minimiser = -self.b / (2 * self.a) + 0.0  # + 0.0 turns -0.0 into 0.0
-        self.minimum = self.c - self.b**2 / (4 * self.a)
+        with np.errstate(over="ignore"):
+            self.minimiser = float(np.float64(-self.b) / (2 * self.a)) + 0.0  # + 0.0: no -0.0
+            self.minimum = float(self.c - np.float64(self.b) ** 2 / (4 * self.a))
+        if not (math.isfinite(self.minimiser) and math.isfinite(self.minimum)):
+            raise ValueError(
+                f"a, b and c must give a finite minimum; a={a!r}, b={b!r}, c={c!r} overflow"
+            )
         self.name = _parabola_name(self.a, self.b, self.c)
 
     def loss(self, x):
@@ -186,8 +193,10 @@ class Rosenbrock(Problem):
     mu = None
 
     def __init__(self, a: float = 1.0, b: float = 100.0):
-        self.a = float(finite_array("a", a))
-        self.b = positive("b", b)
+        self.a = number("a", a)
+        self.b = positive_number("b", b)
+        if not abs(self.a) < 1e150:  # the minimiser is (a, a²)
+            raise ValueError(f"a must be a number of size below 1e150, got {a!r}")
         self.minimiser = np.array([self.a, self.a**2])
         self.minimum = 0.0
         self.name = "Rosenbrock"

@@ -15,8 +15,12 @@ import numpy as np
 
 def as_float_array(name: str, value: Any) -> np.ndarray:
     """Return ``value`` as a float64 array, rejecting NaN and non-numbers."""
+    if value is None or np.iscomplexobj(value):
+        raise ValueError(f"{name} must be a real number or an array of them, got {value!r}")
     try:
         arr = np.asarray(value, dtype=np.float64)
+    except OverflowError:  # a Python int above 1.8e308
+        raise ValueError(f"{name} must be a finite number, got one too large for a float") from None
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
     # np.maximum returns NaN when either side is NaN, so the largest element is NaN exactly
@@ -41,6 +45,21 @@ def positive(name: str, value: Any) -> Any:
     if not (np.isfinite(arr).all() and (arr > 0).all()):
         raise ValueError(f"{name} must be > 0 and finite, got {value!r}")
     return float(arr) if arr.ndim == 0 else arr
+
+
+def number(name: str, value: Any) -> float:
+    """Check that ``value`` is one finite number (not an array) and return it as a float."""
+    arr = finite_array(name, value)
+    if arr.ndim != 0:
+        raise ValueError(f"{name} must be a single number, got {value!r}")
+    return float(arr)
+
+
+def positive_number(name: str, value: Any) -> float:
+    """Check that ``value`` is one number, > 0 and finite, and return it as a float."""
+    if as_float_array(name, value).ndim != 0:
+        raise ValueError(f"{name} must be a single number > 0, got {value!r}")
+    return positive(name, value)
 
 
 def non_negative(name: str, value: Any) -> Any:

@@ -186,6 +186,8 @@ def test_stop_reasons_are_the_documented_ones():
         (dict(loss_tol=-1.0), "loss_tol must be > 0"),
         (dict(step_tol=np.inf), "step_tol must be > 0"),
         (dict(diverge_factor=0), "diverge_factor must be > 0"),
+        (dict(grad_tol=np.array([1e-3, 1e-3])), "grad_tol must be a single number > 0"),
+        (dict(diverge_factor=[10.0, 20.0]), "diverge_factor must be a single number > 0"),
         (dict(batch_size=4), "batch_size needs a problem with data rows"),
         (dict(scheduler_interval="minute"), "scheduler_interval must be one of"),
         (dict(steps=3, epochs=2), "either steps or epochs"),
@@ -197,6 +199,19 @@ def test_bad_input(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         descend(bowl(), SGD(lr=0.1), **args)
+
+
+def test_every_array_hyperparameter_makes_a_batch_of_runs():
+    """Not just lr: momentum of shape (3, 1) is three runs, each its own momentum."""
+    run = descend(
+        bowl(), SGD(lr=0.1, momentum=np.array([[0.0], [0.5], [0.9]])), [3.0, 4.0], steps=5
+    )
+    assert run.x.shape == (3, 2) and run.losses.shape == (6, 3)
+    for i, momentum in enumerate([0.0, 0.5, 0.9]):
+        single = descend(bowl(), SGD(lr=0.1, momentum=momentum), [3.0, 4.0], steps=5)
+        np.testing.assert_array_equal(run.x[i], single.x)
+    with pytest.raises(ValueError, match=r"x0 of shape \(2,\) and the optimizer's lr of shape"):
+        descend(bowl(), SGD(lr=np.array([0.1, 0.2, 0.3])), [3.0, 4.0])
 
 
 def test_bad_problem_optimizer_scheduler_and_batch_size():

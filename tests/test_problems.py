@@ -144,6 +144,10 @@ def test_numerical_gradient_leaves_x_alone_and_catches_a_wrong_gradient():
     [
         (lambda: Parabola(a=0), "a must be > 0"),
         (lambda: Parabola(a=float("nan")), "a must not contain NaN"),
+        (lambda: Parabola(a=[1.0, 2.0]), "a must be a single number > 0"),
+        (lambda: Parabola(b=[]), "b must be a single number"),
+        (lambda: Parabola(b=1e200), "must give a finite minimum"),
+        (lambda: Rosenbrock(a=1e200), "a must be a number of size below"),
         (lambda: Parabola().loss(float("nan")), "x must not contain NaN"),
         (lambda: bowl().loss([1.0, 2.0, 3.0]), "x must have shape"),
         (lambda: bowl().grad([np.nan, 1.0]), "x must not contain NaN"),

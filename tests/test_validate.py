@@ -32,3 +32,13 @@ def test_nan_is_found_at_every_position_of_long_arrays(size):
 def test_infinities_and_empty_arrays_are_accepted(value):
     arr = validate.as_float_array("x", value)
     np.testing.assert_array_equal(arr, np.asarray(value, dtype=float))
+
+
+@pytest.mark.parametrize(
+    "value, match",
+    [(None, "real number"), (1 + 2j, "real number"), ([1.0, 2j], "real number"),
+     (10**400, "too large for a float"), ("abc", "a number or an array")],
+)  # fmt: skip
+def test_non_numbers_are_refused_by_name(value, match):
+    with pytest.raises(ValueError, match=f"x must be .*{match}"):
+        validate.as_float_array("x", value)
