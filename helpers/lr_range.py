@@ -13,6 +13,7 @@ steeply (Smith, 2017). Chapter 3, and chapter 6 for one-cycle.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,6 +63,8 @@ def lr_range_test(
 
     The run stops early once the loss diverges, as it should near ``lr_max``.
     Extra keyword arguments (``batch_size``, ``rng``) go to :func:`descend`.
+    The test runs a fresh copy of ``optimizer`` (its settings, no state, no
+    scheduler's ``initial_lr``), so the optimizer passed in is left as it was.
     """
     lr_min = positive("lr_min", lr_min)
     lr_max = positive("lr_max", lr_max)
@@ -69,7 +72,11 @@ def lr_range_test(
         raise ValueError(f"lr_max must be > lr_min, got lr_min={lr_min!r}, lr_max={lr_max!r}")
     steps = integer("steps", steps, minimum=2)
     growth = (lr_max / lr_min) ** (1 / (steps - 1))
-    optimizer.lr = lr_min
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"optimizer must be a helpers.optim optimizer, got {optimizer!r}")
+    optimizer = copy.deepcopy(optimizer)
+    optimizer.reset()
+    optimizer.lr, optimizer.initial_lr = lr_min, None  # the schedule starts from lr_min
     schedule = LambdaLR(optimizer, lambda k: growth**k)
     run = descend(problem, optimizer, x0, steps=steps, scheduler=schedule, **descend_kwargs)
     return RangeTest(lrs=run.lrs, losses=run.losses[1:], stop_reason=run.stop_reason)

@@ -7,6 +7,7 @@ from helpers.data import line_data
 from helpers.lr_range import lr_range_test
 from helpers.optim import SGD
 from helpers.problems import LinearRegression, bowl
+from helpers.schedulers import CosineAnnealingLR
 
 
 def test_learning_rate_grows_geometrically_from_min_to_max():
@@ -40,3 +41,15 @@ def test_stops_when_the_loss_blows_up_past_the_edge_of_stability():
 def test_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         lr_range_test(bowl(), SGD(lr=0.1), [1.0, 1.0], **kwargs)
+
+
+def test_the_range_test_starts_at_lr_min_and_leaves_the_optimizer_alone():
+    """Even an optimizer that once had a scheduler (which stored its initial_lr)."""
+    opt = SGD(lr=0.5, momentum=0.9)
+    CosineAnnealingLR(opt, T_max=10)
+    opt.step(np.ones(2), np.ones(2))
+    result = lr_range_test(bowl(), opt, [1.0, 1.0], lr_min=1e-6, lr_max=1.0, steps=20)
+    assert result.lrs[0] == pytest.approx(1e-6, rel=1e-12)
+    assert opt.lr == 0.5 and opt.initial_lr == 0.5 and opt.t == 1
+    with pytest.raises(ValueError, match="optimizer must be"):
+        lr_range_test(bowl(), "SGD", [1.0, 1.0])
