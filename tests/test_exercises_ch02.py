@@ -54,6 +54,24 @@ def in_place(f, x, h=1e-5):
     return g
 
 
+def typed_in_h(f, x, h):
+    """Ignores its h: the step 1e-5 and the division by 2e-5 are typed in."""
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e[i] = 1e-5
+        g[i] = (f(x + e) - f(x - e)) / 2e-5
+    return g
+
+
+def typed_in_division(f, x, h):
+    return np.array([(f(x + h * e) - f(x - h * e)) / 2e-5 for e in np.eye(x.size)])
+
+
+def no_brackets(f, x, h):
+    return np.array([(f(x + h * e) - f(x - h * e)) / 2 * h for e in np.eye(x.size)])
+
+
 def placeholder_grad(theta):
     err = theta[0] * XS + theta[1] - Y
     df_dw = ... * np.mean(err * XS)  # the exercise cell as the reader finds it
@@ -96,6 +114,9 @@ def placeholder(f, x, h=1e-5):
         (ch02.check_fixed_grad, np.zeros(2), "Pass your function itself"),
         (ch02.check_central_diff, central, "Correct"),
         (ch02.check_central_diff, forward, "forward difference"),
+        (ch02.check_central_diff, typed_in_h, "use the h your function is given"),
+        (ch02.check_central_diff, typed_in_division, "use the h your function is given"),
+        (ch02.check_central_diff, no_brackets, "h² times the gradient"),
         (ch02.check_central_diff, over_h, "divide by 2h"),
         (ch02.check_central_diff, all_at_once, "one coordinate at a time"),
         (ch02.check_central_diff, lambda f, x, h: -central(f, x, h), "sign is flipped"),

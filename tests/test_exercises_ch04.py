@@ -33,6 +33,8 @@ def test_chapter_problem_is_the_notebooks_data_set():
     [
         ((80, 40), "Correct"),
         ([80, 40.0], "Correct"),
+        (np.array([80, 40]), "Correct"),
+        (np.array(80), "Answer with a pair"),
         ((16, 40), "steps in one epoch"),
         ((75, 40), "still make a step"),
         ((78.125, 40), "still make a step"),
@@ -62,6 +64,8 @@ def test_steps(answer, expected):
         (math.sqrt(TRACE / B * (N - B) / N), "n against n − 1"),
         (math.sqrt(TRACE * N / (N - 1) / B * FPC), "n against n − 1"),
         (1.03 * math.sqrt(TRACE / B * FPC), "looks measured"),
+        (0.3101, "Close, but rounded"),
+        (round(math.sqrt(TRACE / B * FPC), 3), "Close, but rounded"),
         (5.0, "σ_B = √(tr Σ / B"),
         ("a third", "single number"),
     ],
@@ -100,6 +104,9 @@ def test_scaled_lr(answer, expected):
         ((64, 0.05), "too slow"),
         ((4000, 0.5), "too slow"),
         ((64, 3.0), "diverged"),
+        ((4000, 1.0), "above the stability limit 2/L"),
+        ((64, 1.0), "above the stability limit 2/L"),
+        ((2, 0.45), "batch noise grows"),
         ((0, 0.1), "whole number from 1 to 4000"),
         ((64.5, 0.1), "whole number"),
         ((64, -1), "single positive number"),
@@ -219,6 +226,17 @@ def test_one_epoch(answer, expected):
     feedback = ch04.check_one_epoch(answer)
     assert expected in repr(feedback)
     assert feedback.passed == (expected == "Correct")
+
+
+def test_the_rounded_spread_is_the_answer_rounded_and_not_the_n_slip():
+    assert round(math.sqrt(TRACE / B * FPC), 4) == 0.3101
+    assert "n against n − 1" not in ch04.check_noise(0.3101).message
+
+
+def test_a_full_batch_lr_above_two_over_l_is_not_blamed_on_noise():
+    message = ch04.check_budget((4000, 1.0)).message
+    assert "inf" not in message and "noise floor" not in message
+    assert f"{2 / ch04.chapter_problem().L:.4g}" in message
 
 
 def test_placeholders_ask_for_an_answer():

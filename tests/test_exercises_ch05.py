@@ -11,6 +11,18 @@ def polyak(x, v, grad, lr, beta):
     return x + v, v
 
 
+def polyak_in_place(x, v, grad, lr, beta):
+    v = beta * v - lr * grad
+    x += v  # changes the caller's array: the check must not keep it
+    return x, v
+
+
+def polyak_in_place_v(x, v, grad, lr, beta):
+    v *= beta
+    v -= lr * grad
+    return x + v, v
+
+
 def pytorch_form(x, b, grad, lr, beta):
     b = beta * b + grad
     return x - lr * b, b
@@ -56,6 +68,14 @@ def test_heavy_ball(answer, expected):
     assert feedback.passed == (expected in ("Correct", "PyTorch's buffer"))
 
 
+def test_in_place_updates_are_judged_by_their_values():
+    # The check passes copies in and keeps copies: changing x or v in place is fine,
+    # and v is recognised as Polyak's velocity (not PyTorch's buffer).
+    for step in (polyak_in_place, polyak_in_place_v):
+        feedback = ch05.check_heavy_ball(step)
+        assert feedback.passed and "v ← βv − lr·g" in feedback.message, feedback
+
+
 @pytest.mark.parametrize(
     "answer, expected",
     [
@@ -67,6 +87,8 @@ def test_heavy_ball(answer, expected):
         (adam_two_steps(correct_m=False), "v is corrected but m is not"),
         (adam_two_steps(correct_v=False), "m is corrected but v is not"),
         (adam_two_steps(root=False), "square root"),
+        (0.81694, "Close, but rounded"),
+        (round(adam_two_steps(), 3), "Close, but rounded"),
         (0.7, "Step k:"),
         ("0.8", "Both steps"),
         ([1.0, 2.0], "single number"),
@@ -91,7 +113,17 @@ def test_adam_by_hand_answer_is_below_a_full_lr_step():
         (LR_STAR, RATE_STAR, "is the rate"),
         (2 / (1 + 1 / 400), 0.0, "plain descent"),
         (2.0, BETA_STAR, "learning rate is not"),
-        (8.0, 0.5, "diverged"),
+        (8.0, 0.5, "diverges"),
+        (3.64, 0.819, "diverges"),
+        # 3-figure answers: rounded down they pass, rounded up the lr is past the optimum.
+        (3.62, 0.819, "Correct"),
+        (3.62, 0.818, "Correct"),
+        (3.63, 0.819, "Round lr down"),
+        (3.63, round(BETA_STAR, 4), "Round lr down"),
+        # The rate of these is √0.84 = 0.9165, more than 10 % slower than 19/21.
+        (2.9, 0.84, "Use β*"),
+        (3.0, 0.84, "Use β*"),
+        (3.3, 0.84, "Use β*"),
         (1.0, 0.95, "Use β*"),
         (1.0, 1.0, "[0, 1)"),
         (-1.0, 0.5, "must be positive"),
@@ -106,9 +138,24 @@ def test_momentum_choice(lr, momentum, expected):
 
 def test_momentum_rate_measures_the_theory():
     # The measured rate at the best pair is the theory's, and plain descent's is (κ−1)/(κ+1).
-    assert ch05.momentum_rate(LR_STAR, BETA_STAR) == pytest.approx(RATE_STAR, abs=1e-4)
-    assert ch05.momentum_rate(2 / (1 + 1 / 400), 0.0) == pytest.approx(399 / 401, abs=1e-6)
-    assert ch05.momentum_rate(8.0, 0.5) == float("inf")
+    assert ch05.momentum_rate(LR_STAR, BETA_STAR) == pytest.approx(RATE_STAR, abs=1e-12)
+    assert ch05.momentum_rate(2 / (1 + 1 / 400), 0.0) == pytest.approx(399 / 401, abs=1e-12)
+    assert ch05.momentum_rate(8.0, 0.5) > 1  # diverges
+    # Below lr* both curvatures spiral in at √β; (2.9, 0.84) and (3.3, 0.84) alike.
+    for lr in (2.9, 3.0, 3.3):
+        assert ch05.momentum_rate(lr, 0.84) == pytest.approx(np.sqrt(0.84), abs=1e-12)
+
+
+def test_no_pair_is_reported_faster_than_the_optimum():
+    for lr, beta in ((3.6, 0.82), (3.62, 0.819), (LR_STAR, BETA_STAR)):
+        rate = float(ch05.check_momentum_choice(lr, beta).message.split("by ")[1].split(" ")[0])
+        assert rate >= round(RATE_STAR, 4)
+
+
+def test_plain_descent_reports_its_own_rate_and_the_best_of_plain_descent():
+    message = ch05.check_momentum_choice(2, 0).message
+    assert "your rate is 1.0000 per step; plain descent's best is" in message
+    assert f"{399 / 401:.4f}" in message
 
 
 @pytest.mark.parametrize(

@@ -19,10 +19,10 @@ from helpers.schedulers import (
 )
 
 
-def warmup_cosine(start=0.01, warmup=10, t_max=90, milestone=10):
+def warmup_cosine(start=0.01, warmup=10, t_max=90, milestone=10, eta_min=0.0):
     def build(opt):
         warm = LinearLR(opt, start_factor=start, total_iters=warmup)
-        cool = CosineAnnealingLR(opt, T_max=t_max)
+        cool = CosineAnnealingLR(opt, T_max=t_max, eta_min=eta_min)
         return SequentialLR(opt, [warm, cool], milestones=[milestone])
 
     return build
@@ -46,6 +46,9 @@ def on_another_optimizer(opt):
         (ch06.check_step_lr, [0.1, 0.2], "single number"),
         (ch06.check_warmup_cosine, warmup_cosine(), "Correct"),
         (ch06.check_warmup_cosine, warmup_cosine(t_max=100), "T_max is 90, not 100"),
+        (ch06.check_warmup_cosine, warmup_cosine(t_max=89), "T_max = 89; it should last 90"),
+        (ch06.check_warmup_cosine, warmup_cosine(t_max=91), "T_max = 91; it should last 90"),
+        (ch06.check_warmup_cosine, warmup_cosine(eta_min=1e-3), "ends at eta_min = 0.001"),
         (ch06.check_warmup_cosine, warmup_cosine(start=1 / 3), "LinearLR's default 1/3"),
         (ch06.check_warmup_cosine, warmup_cosine(start=0.1), "the warm-up is not: at step 0"),
         (ch06.check_warmup_cosine, warmup_cosine(warmup=5), "the warm-up is not: at step 1"),
@@ -54,7 +57,7 @@ def on_another_optimizer(opt):
         (ch06.check_warmup_cosine, lambda opt: None, "returned None"),
         (ch06.check_warmup_cosine, lambda opt: 0.1, "got float"),
         (ch06.check_warmup_cosine, on_another_optimizer, "on the optimizer opt"),
-        (ch06.check_warmup_cosine, 0.1, "Pass your function itself"),
+        (ch06.check_warmup_cosine, 0.1, "check_warmup_cosine(build), without"),
         (ch06.check_below_floor, lambda opt: CosineAnnealingLR(opt, T_max=200), "Correct"),
         (ch06.check_below_floor, lambda opt: ExponentialLR(opt, gamma=0.98), "Correct"),
         (ch06.check_below_floor, lambda opt: LambdaLR(opt, lambda t: 20 / (20 + t)), "Correct"),
@@ -98,6 +101,12 @@ def test_placeholders_get_the_placeholder_hint():
         ch06.check_one_cycle_peak,
     ):
         assert "Replace the ..." in check(...).message
+
+
+def test_a_near_miss_shows_enough_digits_to_see_the_difference():
+    message = ch06.check_warmup_cosine(warmup_cosine(t_max=89, eta_min=1e-3)).message
+    assert "At step 11 your lr is 0.0999692, the target is 0.0999695" in message
+    assert "..." not in ch06.check_below_floor(0.1).message + ch06.check_warmup_cosine(1).message
 
 
 def test_the_warmup_target_is_the_closed_form_and_a_stepped_scheduler_meets_it():

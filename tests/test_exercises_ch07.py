@@ -33,6 +33,17 @@ def backward_with(g2_scale=1.0, mask=True, bias_axis=0, flip=False):
 N = 10  # rows of the check's small problem
 
 
+def in_float32(backward):
+    """The same backward pass, with the gradients handed back in float32."""
+    return lambda p, X, y: {k: v.astype(np.float32) for k, v in backward(p, X, y).items()}
+
+
+def wrong_b1(p, X, y):
+    grads = backward_with(1 / N)(p, X, y)
+    grads["b1"] = 2 * grads["b1"]
+    return grads
+
+
 @pytest.mark.parametrize(
     "check, answer, expected",
     [
@@ -47,6 +58,11 @@ N = 10  # rows of the check's small problem
         (ch07.check_cross_entropy, LSE - 995, "loss for label 2"),
         (ch07.check_cross_entropy, -1000.0, "not the logit itself"),
         (ch07.check_cross_entropy, 1.0, "Compute m = z.max()"),
+        (ch07.check_cross_entropy, 2.1277, "Close, but rounded"),
+        (ch07.check_cross_entropy, round(LSE - 1000, 3), "Close, but rounded"),
+        (ch07.check_cross_entropy, np.float32(2.1277308), "Correct"),
+        (ch07.check_cross_entropy, np.float32(LSE - 1000), "Correct"),
+        (ch07.check_cross_entropy, None, "single number"),
         (ch07.check_cross_entropy, "two", "single number"),
         (ch07.check_cross_entropy, [1.0, 2.0], "single number"),
         (ch07.check_backward, backward_with(1 / N), "Correct"),
@@ -55,11 +71,15 @@ N = 10  # rows of the check's small problem
         (ch07.check_backward, backward_with(1 / N**2), "divide by n once"),
         (ch07.check_backward, backward_with(1 / N, mask=False), "W2 and b2 are right"),
         (ch07.check_backward, backward_with(1 / N, bias_axis=1), "gradient of b1 must have"),
+        (ch07.check_backward, in_float32(backward_with(1 / N)), "Correct"),
+        (ch07.check_backward, in_float32(backward_with(1.0)), "same factor in all four parts"),
+        (ch07.check_backward, wrong_b1, "Only b1 is wrong"),
         (ch07.check_backward, lambda p, X, y: None, "returned None"),
         (ch07.check_backward, lambda p, X, y: (1, 2, 3, 4), "Return a dictionary"),
         (ch07.check_backward, 3.0, "Pass your function itself"),
         (ch07.check_relu_backward, lambda g, z: g * (z > 0), "Correct"),
         (ch07.check_relu_backward, lambda g, z: np.where(z > 0, g, 0.0), "Correct"),
+        (ch07.check_relu_backward, lambda g, z: (g * (z > 0)).astype(np.float32), "Correct"),
         (ch07.check_relu_backward, lambda g, z: g * (z >= 0), "at exactly z = 0"),
         (ch07.check_relu_backward, lambda g, z: g * np.maximum(z, 0), "not by ReLU's value"),
         (ch07.check_relu_backward, lambda g, z: (z > 0) * 1.0, "slope alone"),
@@ -76,6 +96,12 @@ N = 10  # rows of the check's small problem
         (ch07.check_fast_training, SGD(lr=0.5, momentum=0.9), "too large, the steps overshoot"),
         (ch07.check_fast_training, SGD(lr=0.3), "Try another optimizer"),
         (ch07.check_fast_training, SGD(lr=1e4), "blew up at step 1"),
+        # Far too large, but no blow-up: the loss rises and the accuracy stays near 10 %.
+        (ch07.check_fast_training, SGD(lr=100.0), "the learning rate is too large"),
+        (ch07.check_fast_training, SGD(lr=10.0), "the learning rate is too large"),
+        (ch07.check_fast_training, Adam(lr=0.3), "the learning rate is too large"),
+        # Far too small: near chance too, but the loss falls, slowly.
+        (ch07.check_fast_training, SGD(lr=1e-4), "far too small. Try a much larger lr"),
         (ch07.check_fast_training, SGD(lr=np.array([0.1, 0.2])), "one learning rate"),
         (ch07.check_fast_training, 0.01, "Pass an optimizer"),
     ],
@@ -94,6 +120,18 @@ def test_the_placeholder_asks_for_an_answer():
         ch07.check_fast_training,
     ):
         assert "Replace the ..." in check(...).message
+
+
+def test_a_wrong_b1_alone_does_not_blame_the_layer_below():
+    feedback = ch07.check_backward(wrong_b1)
+    assert "ReLU mask" not in feedback.message and "W1 and b1" not in feedback.message
+
+
+def test_far_too_large_lrs_are_not_told_to_grow_or_change_optimizer():
+    for opt in (SGD(lr=100.0), SGD(lr=10.0)):
+        feedback = ch07.check_fast_training(opt)
+        assert "larger lr" not in feedback.message, feedback
+        assert "another optimizer" not in feedback.message, feedback
 
 
 def test_a_larger_lr_hint_does_not_suggest_momentum_twice():

@@ -80,3 +80,16 @@ def as_number(answer: Any) -> float | None:
 
 def close(a: float, b: float, rel: float = 1e-6, abs_: float = 1e-12) -> bool:
     return abs(a - b) <= max(rel * abs(b), abs_)
+
+
+def rounded(value: float, want: float) -> bool:
+    """True if ``value`` is within 0.5 % of ``want``: most likely the answer, rounded.
+
+    0.5 % covers an answer rounded to three significant figures (0.167 for 1/6).
+    Test the specific wrong answers first, at a tight tolerance, then this,
+    and answer with ``hint(ROUNDED)``.
+    """
+    return close(value, want, rel=5e-3)
+
+
+ROUNDED = "Close, but rounded: use the exact value (keep all digits)."

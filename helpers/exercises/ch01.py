@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.descent import descend
-from helpers.exercises import Feedback, as_number, checker, close, correct, hint
+from helpers.exercises import ROUNDED, Feedback, as_number, checker, close, correct, hint, rounded
 from helpers.optim import SGD
 from helpers.problems import Parabola
 
@@ -43,6 +43,8 @@ def check_one_step_lr(lr) -> Feedback:
         )
     if close(value, 1 / 3):
         return hint("With lr = 1/3 the factor 1 − 6·lr is −1: the step jumps across to −x.")
+    if rounded(value, 1 / 6):
+        return hint(ROUNDED)
     return hint("For f(x) = 3x² the step multiplies x by 1 − 6·lr. Which lr makes that 0?")
 
 
@@ -61,7 +63,7 @@ def check_fast_lr(lr) -> Feedback:
         )
     need = (1e-6 / 10) ** (1 / 10)
     return hint(
-        f"After 10 steps x = {run.x:.3g}. You need |1 − 2·lr| below {need:.3f}, so lr close to 0.5."
+        f"After 10 steps x = {run.x:.3g}. You need |1 − 2·lr| below {need:.4f}, so lr close to 0.5."
     )
 
 
@@ -70,22 +72,27 @@ def check_step(gd_step) -> Feedback:
     """Exercise 4: a function gd_step(x, lr) doing one descent step on f(x) = (x − 3)² + 5."""
     if not callable(gd_step):
         return hint("Pass your function itself: check_step(gd_step), without calling it.")
-    xs = np.array([-2.0, 0.0, 3.0, 7.5])
-    answers = [gd_step(x, 0.1) for x in xs]
+    xs = np.array([-2.0, 0.0, 3.0, 7.5] * 2)
+    lrs = np.repeat([0.1, 0.3], 4)  # two learning rates, so that a typed-in lr shows
+    answers = [gd_step(x, lr) for x, lr in zip(xs, lrs, strict=True)]
     if any(a is None for a in answers):
         return hint("Your function returned None: end it with return and the new point.")
-    got = np.array([float(a) for a in answers])
-    want = xs - 0.1 * 2 * (xs - 3)
+    got = np.array([as_number(a) for a in answers], dtype=float)  # None becomes nan
+    if np.isnan(got).any():
+        return hint("Return the new point as a single number, x − lr·f'(x).")
+    want = xs - lrs * 2 * (xs - 3)
     if np.allclose(got, want, rtol=1e-12, atol=1e-12):
         return correct("x − lr·2(x − 3): one step of gradient descent on (x − 3)² + 5.")
-    if np.allclose(got, xs + 0.1 * 2 * (xs - 3)):
+    if np.allclose(got, xs - 0.1 * 2 * (xs - 3)):
+        return hint("Your step always uses lr = 0.1: use the lr your function is given.")
+    if np.allclose(got, xs + lrs * 2 * (xs - 3)):
         return hint("Your step goes uphill: subtract lr times the gradient, don't add it.")
-    if np.allclose(got, xs - 0.1 * (xs - 3)):
+    if np.allclose(got, xs - lrs * (xs - 3)):
         return hint("The derivative of (x − 3)² is 2(x − 3): the factor 2 is missing.")
-    if np.allclose(got, xs - 0.1 * 2 * xs):
+    if np.allclose(got, xs - lrs * 2 * xs):
         return hint(
             "That is the step for x²; the minimum of (x − 3)² + 5 is at 3, so use 2(x − 3)."
         )
-    if np.allclose(got, -0.1 * 2 * (xs - 3)):
+    if np.allclose(got, -lrs * 2 * (xs - 3)):
         return hint("Return the new point x − lr·grad, not just the change −lr·grad.")
     return hint("One step is x − lr·f'(x) with f'(x) = 2(x − 3). Check that formula in your code.")

@@ -157,11 +157,21 @@ def check_central_diff(central_diff) -> Feedback:
         )
     want = _cubic_grad(x)
     err = relative_error(g, want)
+    eye = np.eye(x.size)
     if err < 1e-8:
+        # Again with a large h, where the central difference differs visibly from the
+        # gradient: that catches an h typed into the function instead of the argument.
+        big = 0.1
+        want_big = np.array([(_cubic(x + big * e) - _cubic(x - big * e)) / (2 * big) for e in eye])
+        got_big = np.asarray(central_diff(_cubic, x.copy(), big), dtype=float)
+        if got_big.shape != x.shape or not np.allclose(got_big, want_big, rtol=1e-9, atol=0):
+            return hint(
+                f"Right for h = {h:g}, but not for h = {big:g}: use the h your function is "
+                "given, both for the step and in the division by 2h."
+            )
         return correct(
             f"Relative error {err:.0e} against the exact gradient, with 2·d = 6 evaluations of f."
         )
-    eye = np.eye(x.size)
     forward = np.array([(_cubic(x + h * e) - _cubic(x)) / h for e in eye])
     if np.allclose(g, forward, rtol=1e-9, atol=0):
         return hint(
@@ -174,6 +184,11 @@ def check_central_diff(central_diff) -> Feedback:
         return hint(
             "Every entry is the same: move one coordinate at a time, "
             "x + h·eᵢ with eᵢ the i-th unit vector."
+        )
+    if np.allclose(g, want * h**2, rtol=1e-6):
+        return hint(
+            "Your result is h² times the gradient: a / 2 * h means (a / 2) · h. "
+            "Divide by (2 * h), with the brackets."
         )
     if np.allclose(g, -want, rtol=1e-7):
         return hint("The sign is flipped: it is f(x + h·eᵢ) − f(x − h·eᵢ), in that order.")

@@ -8,7 +8,7 @@ import numpy as np
 
 from helpers.data import make_regression
 from helpers.descent import descend
-from helpers.exercises import Feedback, as_number, checker, close, correct, hint
+from helpers.exercises import ROUNDED, Feedback, as_number, checker, close, correct, hint, rounded
 from helpers.explore_batch import noise_floor, per_example_grads, predicted_noise
 from helpers.optim import SGD
 from helpers.problems import LinearRegression
@@ -26,6 +26,8 @@ def chapter_problem() -> LinearRegression:
 @checker
 def check_steps(answer) -> Feedback:
     """Exercise 1: (steps, last batch) for 5 epochs of n = 1000 rows in batches of 64."""
+    if isinstance(answer, np.ndarray):
+        answer = answer.tolist()  # np.array([80, 40]) is a pair too
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         return hint("Answer with a pair: (steps, last_batch).")
     steps, last = as_number(answer[0]), as_number(answer[1])
@@ -80,11 +82,15 @@ def check_noise(spread) -> Feedback:
         return hint("That is the variance σ_B²; the spread is its square root.")
     if close(value, np.sqrt(trace) / B * np.sqrt(fpc), rel=1e-6):
         return hint("Divide the variance tr Σ by B, not the spread: the noise falls like 1/√B.")
-    if close(value, want, rel=1e-3):
+    if close(value, np.sqrt(trace / B * (n - B) / n), rel=1e-6) or close(
+        value, np.sqrt(trace * n / (n - 1) / B * fpc), rel=1e-6
+    ):
         return hint(
             "Very close. Check n against n − 1: Σ divides by n (np.mean), the correction "
             "is (n − B)/(n − 1)."
         )
+    if rounded(value, want):
+        return hint(ROUNDED)
     if close(value, want, rel=0.1):
         return hint(
             "Within a few percent: that looks measured from random batches. "
@@ -142,6 +148,16 @@ def check_budget(choice) -> Feedback:
         return correct(
             f"Loss − minimum {tail:.4f} after two epochs ({run.steps} steps); "
             f"the predicted floor for this pair is {floor:.4f}."
+        )
+    if lr >= 2 / problem.L:
+        return hint(
+            f"lr = {lr:g} is above the stability limit 2/L = {2 / problem.L:.4g} of this problem: "
+            "along the steepest direction each step overshoots further. Take lr below it."
+        )
+    if not np.isfinite(floor):
+        return hint(
+            f"With batches of {B}, lr = {lr:g} is above the stability limit: the batch noise "
+            "grows instead of settling. Take a smaller learning rate."
         )
     if floor > 0.7 * TARGET:
         return hint(

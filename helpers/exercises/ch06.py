@@ -19,8 +19,6 @@ FLOOR_LR, FLOOR_STEPS, FLOOR_TARGET, FLOOR_SEED = 0.05, 200, 1e-3, 0
 
 def _lrs(build, base_lr: float, steps: int) -> tuple[np.ndarray | None, Feedback | None]:
     """The lr of each of ``steps`` steps of the scheduler ``build(opt)``, or a hint."""
-    if not callable(build):
-        return None, hint("Pass your function itself: check_...(build), without calling it.")
     opt = SGD(lr=base_lr)
     sched = build(opt)
     if sched is None:
@@ -69,6 +67,8 @@ def _warmup_cosine_target(base_lr: float, steps: int = 100, warmup: int = 10) ->
 @checker
 def check_warmup_cosine(build) -> Feedback:
     """Exercise 2: linear warm-up from 0.01·η₀ over 10 steps, then cosine to 0 at step 100."""
+    if not callable(build):
+        return hint("Pass your function itself: check_warmup_cosine(build), without calling it.")
     base_lr = 0.1
     lrs, problem = _lrs(build, base_lr, 100)
     if problem is not None:
@@ -78,20 +78,30 @@ def check_warmup_cosine(build) -> Feedback:
         return correct(
             "LinearLR for 10 steps, then cosine over the remaining 90: every lr matches."
         )
-    t = np.arange(100)
-    if np.allclose(lrs[10:], base_lr * (1 + np.cos(np.pi * (t[10:] - 10) / 100)) / 2):
-        return hint("The cosine part starts its own count at the milestone: T_max is 90, not 100.")
+    k = np.arange(90)  # steps since the milestone
+    for t_max in range(1, 301):
+        if t_max != 90 and np.allclose(lrs[10:], base_lr * (1 + np.cos(np.pi * k / t_max)) / 2):
+            if t_max == 100:
+                return hint(
+                    "The cosine part starts its own count at the milestone: T_max is 90, not 100."
+                )
+            return hint(f"Your cosine has T_max = {t_max}; it should last 90 steps: T_max = 90.")
+    eta_min = 2 * lrs[55] - base_lr  # halfway down the cosine the lr is (η₀ + eta_min)/2
+    if not close(eta_min, 0.0) and np.allclose(
+        lrs[10:], eta_min + (base_lr - eta_min) * (1 + np.cos(np.pi * k / 90)) / 2
+    ):
+        return hint(f"Your cosine ends at eta_min = {eta_min:.6g}; it should end at 0 (eta_min=0).")
     bad = int(np.argmax(~np.isclose(lrs, target, rtol=1e-9, atol=1e-12)))  # first mismatch
     if np.allclose(lrs[10:], target[10:]):
         if close(lrs[0], base_lr / 3):
             return hint("The warm-up starts at LinearLR's default 1/3; it should start at 0.01.")
         return hint(
             f"The cosine part is right; the warm-up is not: at step {bad} your lr is "
-            f"{lrs[bad]:.4g}, the target is {target[bad]:.4g} "
+            f"{lrs[bad]:.6g}, the target is {target[bad]:.6g} "
             "(start_factor = 0.01, total_iters = 10)."
         )
     return hint(
-        f"At step {bad} your lr is {lrs[bad]:.4g}, the target is {target[bad]:.4g}. Use "
+        f"At step {bad} your lr is {lrs[bad]:.6g}, the target is {target[bad]:.6g}. Use "
         "SequentialLR([LinearLR(...), CosineAnnealingLR(...)], milestones=[10])."
     )
 
