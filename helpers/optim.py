@@ -22,6 +22,9 @@ learning rate, λ the weight decay and t = 1, 2, ... the step count:
            x ← x − η/(1−β₁ᵗ) · m/(√v/√(1−β₂ᵗ) + ε)   (AMSGrad: v replaced by max over steps)
 * AdamW:   x ← (1 − ηλ)x, then Adam without the λx term
 
+``maximize=True`` (a keyword of every optimizer, as in torch) climbs instead of
+descending: the gradient is negated before anything else.
+
 The learning rate may be an array that broadcasts against ``x``: ``x`` of shape
 (100, 2) with ``lr`` of shape (100, 1) runs 100 learning rates in one call.
 
@@ -159,10 +162,13 @@ class Optimizer:
     lr = _checked_property("lr", _non_negative)
     _fields: tuple[str, ...] = ("lr",)  # hyperparameters, shown by repr
 
-    def __init__(self, lr: ArrayLike) -> None:
+    def __init__(self, lr: ArrayLike, maximize: bool = False) -> None:
         self._lr = _positive("lr", lr)
         self.base_lr: Hyper = _keep(lr, self._lr)
         self.initial_lr: Hyper | None = None
+        if not isinstance(maximize, (bool, np.bool_)):
+            raise ValueError(f"maximize must be True or False, got {maximize!r}")
+        self.maximize = bool(maximize)  # climb: use −grad, as torch's maximize=True does
         self.reset()
 
     def reset(self) -> None:
@@ -201,6 +207,8 @@ class Optimizer:
             )
         out = self._check_out(out, x, grad, shape)
         self._shape = shape  # only now: a refused step leaves the optimizer as it was
+        if self.maximize:
+            grad = np.negative(grad)
         self._created = set()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self.t += 1
@@ -290,7 +298,7 @@ class Optimizer:
 
     def __repr__(self) -> str:
         args = ", ".join(f"{name}={_fmt(getattr(self, name))}" for name in self._fields)
-        return f"{type(self).__name__}({args})"
+        return f"{type(self).__name__}({args}{', maximize=True' if self.maximize else ''})"
 
 
 class SGD(Optimizer):
@@ -312,8 +320,10 @@ class SGD(Optimizer):
         dampening: ArrayLike = 0,
         weight_decay: ArrayLike = 0,
         nesterov: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(lr)
+        super().__init__(lr, maximize)
         self.momentum = momentum
         self.dampening = _non_negative("dampening", dampening)
         self.weight_decay = _non_negative("weight_decay", weight_decay)
@@ -366,8 +376,10 @@ class Adagrad(Optimizer):
         weight_decay: ArrayLike = 0,
         initial_accumulator_value: float = 0,
         eps: float = 1e-10,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(lr)
+        super().__init__(lr, maximize)
         self.lr_decay = _non_negative("lr_decay", lr_decay)
         self.weight_decay = _non_negative("weight_decay", weight_decay)
         self.initial_accumulator_value = _non_negative(
@@ -410,8 +422,10 @@ class RMSprop(Optimizer):
         weight_decay: ArrayLike = 0,
         momentum: ArrayLike = 0,
         centered: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(lr)
+        super().__init__(lr, maximize)
         self.alpha = _keep(alpha, validate.in_range("alpha", alpha, 0.0, 1.0))
         self.eps = _positive("eps", eps)
         self.weight_decay = _non_negative("weight_decay", weight_decay)
@@ -468,8 +482,10 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: ArrayLike = 0,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(lr)
+        super().__init__(lr, maximize)
         self.betas = betas
         self.eps = _positive("eps", eps)
         self.weight_decay = _non_negative("weight_decay", weight_decay)
@@ -526,5 +542,7 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: ArrayLike = 1e-2,
         amsgrad: bool = False,
+        *,
+        maximize: bool = False,
     ) -> None:
-        super().__init__(lr, betas, eps, weight_decay, amsgrad)
+        super().__init__(lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

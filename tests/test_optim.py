@@ -230,6 +230,33 @@ def test_array_lr_runs_like_separate_scalar_runs(name):
         np.testing.assert_array_equal(batch[:, i], single)
 
 
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_maximize_climbs_exactly_as_descent_on_the_negated_gradient(case):
+    name, kwargs = case
+    climbing = OURS[name](**kwargs, maximize=True)
+    x = X0.copy()
+    for _ in range(30):
+        x = climbing.step(x, -grad(x))  # the gradient of −f: maximising −f minimises f
+    np.testing.assert_array_equal(x, run_ours(OURS[name](**kwargs), steps=30)[-1])
+    assert repr(climbing).endswith("maximize=True)") and "maximize" not in repr(OURS[name]())
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_maximize_matches_torch(name):
+    kwargs = next(k for n, k in CASES if n == name)
+    ours, x = OURS[name](**kwargs, maximize=True), X0.copy()
+    p = torch.tensor(X0.copy(), requires_grad=True)
+    theirs = getattr(torch.optim, name)([p], foreach=False, maximize=True, **kwargs)
+    for _ in range(STEPS):
+        x = ours.step(x, -grad(x))
+        with torch.no_grad():
+            p.grad = torch.tensor(-grad(p.detach().numpy()))
+        theirs.step()
+    assert np.abs(x - p.detach().numpy()).max() <= TOL
+    with pytest.raises(ValueError, match="maximize must be True or False"):
+        OURS[name](maximize="yes")
+
+
 @pytest.mark.parametrize("dampening", [0.0, 0.5])
 def test_array_momentum_with_zeros_runs_like_separate_scalar_runs(dampening):
     """An entry with momentum 0 is plain SGD, as in torch, whatever the dampening."""
