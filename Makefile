@@ -11,11 +11,16 @@ NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 .PHONY: help install install-test offline book test lint unit nbval build-strict browser bench nbval-repeat execute lab clean
 
 help:
-	@echo "make book     build the HTML book into _build/html"
-	@echo "make test     lint, unit tests, nbval on every notebook, strict book build, browser tests"
-	@echo "make execute  re-execute every notebook in place from a fresh kernel"
-	@echo "make lab      open the book in JupyterLab"
-	@echo "make bench    time notebooks, build, explorers, optimizers against torch"
+	@echo "make book          build the HTML book into _build/html"
+	@echo "make test          all of: lint unit nbval build-strict browser"
+	@echo "make lint          ruff on helpers, tests and the notebooks (seconds)"
+	@echo "make unit          pytest tests/ (about a minute)"
+	@echo "make nbval         stored outputs reproduce; one chapter: make nbval NOTEBOOKS=book/03-learning-rate.ipynb"
+	@echo "make build-strict  the book build with warnings as errors"
+	@echo "make browser       the built site in Chromium (CHROMIUM=/path for another browser)"
+	@echo "make execute       re-execute notebooks in place; one chapter: make execute NOTEBOOKS=book/03-learning-rate.ipynb"
+	@echo "make lab           open the book in JupyterLab"
+	@echo "make bench         time notebooks, build, explorers, optimizers against torch"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,7 +73,7 @@ nbval: install-test
 	$(NBVAL) $(NOTEBOOKS)
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 $(NBVAL) $(NOTEBOOKS)
 
-# Three runs in a row on top: what issue 7 asks to show that nothing is flaky.
+# Three runs in a row on top, to show that no printed result is flaky.
 nbval-repeat: nbval
 	$(NBVAL) $(NOTEBOOKS)
 
