@@ -111,3 +111,12 @@ def test_chapter_shape_recap_then_exercises(notebook):
     text = "\n".join(source(c) for c in cells(notebook, "markdown"))
     assert "you will be able to" in text.lower(), "say what the reader will be able to do"
     assert 3 <= text.count(":::{admonition} Solution") <= 5, "3 to 5 exercises with solutions"
+
+
+def test_each_solution_is_a_cell_of_its_own(notebook):
+    """So that a teacher can hide the solutions by tagging those cells remove-cell."""
+    for i, cell in enumerate(cells(notebook, "markdown")):
+        text = source(cell).strip()
+        if ":::{admonition} Solution" in text:
+            assert text.startswith(":::{admonition} Solution"), f"markdown cell {i}: text before"
+            assert text.endswith(":::") and text.count("\n:::\n") == 0, f"markdown cell {i}: after"
