@@ -106,7 +106,10 @@ def check_scaled_lr(lr) -> Feedback:
     if value is None:
         return hint("The learning rate should be a single number.")
     if close(value, 0.4, rel=1e-9):
-        return correct("8 times the batch, 8 times the learning rate: lr/B and the floor stay put.")
+        return correct(
+            "8 times the batch, 8 times the learning rate: lr/B stays put, and so, roughly, "
+            "does the noise floor (a little higher at this larger lr)."
+        )
     if close(value, 0.05 * math.sqrt(8), rel=1e-6):
         return hint(
             "That is the square-root rule, which keeps the noise of a step the same. "
