@@ -14,6 +14,7 @@ from helpers.exercises import ch01
         (ch01.check_one_step_lr, 0.1667, "Close, but rounded"),
         (ch01.check_one_step_lr, 0.2, "Which lr makes that 0?"),
         (ch01.check_step, lambda x, lr: np.array([x - lr * 2 * (x - 3)]), "Correct"),
+        (ch01.check_step, lambda x, lr: np.float32(x - lr * 2 * (x - 3)), "Correct"),
         (ch01.check_step, lambda x, lr: np.array([x, x]), "single number"),
         (ch01.check_step, lambda x, lr: "x", "single number"),
         (ch01.check_step, lambda x, lr: x - 0.1 * 2 * (x - 3), "always uses lr = 0.1"),

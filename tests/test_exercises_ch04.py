@@ -242,3 +242,8 @@ def test_a_full_batch_lr_above_two_over_l_is_not_blamed_on_noise():
 def test_placeholders_ask_for_an_answer():
     for check in (ch04.check_steps, ch04.check_noise, ch04.check_scaled_lr, ch04.check_budget):
         assert "Replace the ..." in check(...).message
+
+
+def test_the_budget_pair_may_be_an_array():
+    assert ch04.check_budget(np.array([64, 0.2])) == ch04.check_budget((64, 0.2))
+    assert ch04.check_budget(np.array([64, 0.2]))

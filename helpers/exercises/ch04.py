@@ -125,6 +125,8 @@ def check_scaled_lr(lr) -> Feedback:
 @checker
 def check_budget(choice) -> Feedback:
     """Exercise 4: (batch_size, lr) reaching loss − minimum < 0.02 within two epochs."""
+    if isinstance(choice, np.ndarray):
+        choice = choice.tolist()  # np.array([64, 0.2]) is a pair too
     if not isinstance(choice, (tuple, list)) or len(choice) != 2:
         return hint("Answer with a pair: (batch_size, lr).")
     problem = chapter_problem()
