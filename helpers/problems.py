@@ -15,11 +15,23 @@ uses this to run many learning rates in one vectorised call.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
 
 from helpers.validate import finite_array, number, positive, positive_number, row_indices
+
+
+def _quiet(method):
+    """``method`` with numpy's overflow warnings off: far out, a loss is simply not finite."""
+
+    @functools.wraps(method)
+    def quiet(self, *args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return method(self, *args, **kwargs)
+
+    return quiet
 
 
 class Problem:
@@ -28,7 +40,17 @@ class Problem:
     Attributes: ``name``, ``param_shape``, ``L`` (smoothness constant or
     ``None``), ``mu`` (strong convexity constant or ``None``),
     ``minimiser`` and ``minimum`` (``None`` where not known).
+
+    At a point so far out that the loss overflows, ``loss`` and ``grad`` return
+    inf (or nan where infinities cancel) without printing numpy's warnings: every subclass's
+    ``loss`` and ``grad`` are wrapped for that (``__init_subclass__``).
     """
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ("loss", "grad"):
+            if name in cls.__dict__:
+                setattr(cls, name, _quiet(cls.__dict__[name]))
 
     name = "problem"
     param_shape: tuple[int, ...] = ()

@@ -171,3 +171,12 @@ def test_bad_input_raises_a_clear_value_error(make, match):
 def test_numerical_gradient_needs_a_function():
     with pytest.raises(ValueError, match="f must be a function"):
         numerical_grad("x squared", [1.0])
+
+
+@pytest.mark.parametrize("name", PROBLEMS)
+def test_far_out_the_loss_overflows_without_a_warning(name):
+    """pytest turns warnings into errors here, so numpy's overflow warning would fail this."""
+    problem = PROBLEMS[name]
+    far = np.full(problem.param_shape, 1e200)
+    assert not np.isfinite(problem.loss(far))  # inf, or nan where infinities cancel
+    problem.grad(far * 1e108)  # near the largest float: overflows in most problems, silently
