@@ -47,6 +47,7 @@ Adagrad, RMSprop, Adam and AdamW in chapter 5.
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 from collections.abc import Callable
@@ -178,6 +179,36 @@ class Optimizer:
         self._shape: tuple[int, ...] | None = None
         self._scratch: dict[tuple[int, tuple[int, ...], int], np.ndarray] = {}
         self._created: set[str] = set()  # state buffers created during this step
+
+    def state_dict(self) -> dict:
+        """A copy of all the next step depends on: the step count, the state buffers and the
+        hyperparameters (torch's ``state_dict()`` holds the same, as state and param groups)."""
+        return copy.deepcopy({
+            "t": self.t,
+            "state": self.state,
+            "shape": self._shape,
+            "hyperparameters": {name: getattr(self, name) for name in self._fields},
+            "base_lr": self.base_lr,
+            "initial_lr": self.initial_lr,
+            "maximize": self.maximize,
+        })  # fmt: skip
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a state saved by ``state_dict()`` of an optimizer of the same class."""
+        keys = {"t", "state", "shape", "hyperparameters", "base_lr", "initial_lr", "maximize"}
+        if not (
+            isinstance(state_dict, dict)
+            and set(state_dict) == keys
+            and set(state_dict["hyperparameters"]) == set(self._fields)
+        ):
+            raise ValueError(f"state_dict must come from state_dict() of a {type(self).__name__}")
+        state = copy.deepcopy(state_dict)
+        for name, value in state["hyperparameters"].items():
+            setattr(self, name, value)  # lr, momentum and betas are checked as they are set
+        self.reset()
+        self.t, self.state, self._shape = state["t"], state["state"], state["shape"]
+        self.base_lr, self.initial_lr = state["base_lr"], state["initial_lr"]
+        self.maximize = state["maximize"]
 
     def step(self, x: ArrayLike, grad: ArrayLike, out: np.ndarray | None = None) -> np.ndarray:
         """Return the next point, given ``x`` and its gradient.

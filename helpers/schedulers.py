@@ -24,6 +24,7 @@ scheduler; ReduceLROnPlateau then reduces each entry on its own.
 
 from __future__ import annotations
 
+import copy
 import math
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
@@ -98,6 +99,37 @@ class LRScheduler:
     def base_lr(self) -> Lr:
         """The base learning rate η₀ (``base_lrs[0]``)."""
         return self.base_lrs[0]
+
+    def state_dict(self) -> dict:
+        """A copy of the scheduler's state, as torch's ``state_dict()``: everything but the
+        optimizer and functions (a LambdaLR's lambda); SequentialLR includes its schedulers'.
+
+        Save it with ``opt.state_dict()``; to resume, build the same optimizer and scheduler
+        and call ``load_state_dict`` on both.
+        """
+        state = {}
+        for key, value in vars(self).items():
+            if key == "optimizer" or callable(value):
+                continue
+            if key == "schedulers":  # SequentialLR: theirs, not the objects
+                value = [scheduler.state_dict() for scheduler in value]
+            state[key] = copy.deepcopy(value)
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore a state saved by ``state_dict()`` of a scheduler built the same way."""
+        if not isinstance(state_dict, dict) or not set(state_dict) <= set(vars(self)):
+            raise ValueError(
+                f"state_dict must come from state_dict() of a {type(self).__name__}, got "
+                f"{sorted(state_dict) if isinstance(state_dict, dict) else state_dict!r}"
+            )
+        state = copy.deepcopy(state_dict)
+        own, saved = getattr(self, "schedulers", []), state.pop("schedulers", [])
+        if len(own) != len(saved):
+            raise ValueError(f"state_dict holds {len(saved)} schedulers, this one {len(own)}")
+        for scheduler, its_state in zip(own, saved, strict=True):
+            scheduler.load_state_dict(its_state)
+        self.__dict__.update(state)
 
     def _initial_step(self) -> None:
         self._is_initial = True

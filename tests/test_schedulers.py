@@ -522,3 +522,68 @@ def test_a_formula_that_rounds_below_zero_sets_lr_zero():
         sched.step()
         assert opt.lr >= 0
     assert sched.get_last_lr() == [0.0]
+
+
+@pytest.mark.parametrize("name", SCHEDULES)
+def test_a_saved_run_resumes_exactly(name):
+    """Save optimizer and scheduler after 30 steps, load both into fresh ones built the same
+    way, and the next 40 steps are bit for bit those of the run that went on."""
+    make, opt_name, opt_kwargs = SCHEDULES[name]
+
+    def build():
+        opt = getattr(ours_optim, opt_name)(lr=0.1, **opt_kwargs)
+        return opt, make(ours_sched, opt)
+
+    def run(opt, sched, x, steps):
+        lrs = []
+        for _ in range(steps):
+            x = opt.step(x, 2 * x - 1)  # f(x) = ‖x‖² − Σx, so the state is not trivial
+            sched.step()
+            lrs.append(lr_of(opt))
+        return x, lrs
+
+    opt, sched = build()
+    x, _ = run(opt, sched, np.array([1.0, -2.0, 0.5]), 30)
+    saved = opt.state_dict(), sched.state_dict()
+    x_on, lrs_on = run(opt, sched, x, 40)
+    opt2, sched2 = build()
+    opt2.load_state_dict(saved[0])
+    sched2.load_state_dict(saved[1])
+    x_resumed, lrs_resumed = run(opt2, sched2, x, 40)
+    np.testing.assert_array_equal(lrs_resumed, lrs_on)
+    np.testing.assert_array_equal(x_resumed, x_on)
+
+
+def test_state_dicts_are_copies_and_are_checked():
+    opt = ours_optim.SGD(lr=0.1, momentum=0.9)
+    sched = ours_sched.StepLR(opt, step_size=2)
+    opt.step(np.ones(2), np.ones(2))
+    saved = opt.state_dict()
+    saved["state"]["momentum_buffer"][:] = 7.0  # changing the copy changes nothing
+    assert opt.state["momentum_buffer"][0] == 1.0
+    with pytest.raises(ValueError, match="state_dict must come from state_dict"):
+        ours_optim.Adam(lr=0.1).load_state_dict(opt.state_dict())
+    with pytest.raises(ValueError, match="state_dict must come from state_dict"):
+        ours_sched.ExponentialLR(ours_optim.SGD(lr=0.1), 0.9).load_state_dict({"step_size": 2})
+    assert "optimizer" not in sched.state_dict()
+
+
+def test_a_saved_plateau_scheduler_resumes_exactly():
+    metrics = np.r_[np.linspace(1.0, 0.5, 10), np.full(30, 0.5)]
+
+    def build():
+        opt = ours_optim.SGD(lr=0.1)
+        return opt, ours_sched.ReduceLROnPlateau(opt, patience=3, cooldown=2)
+
+    opt, sched = build()
+    for metric in metrics[:12]:
+        sched.step(metric)
+    saved = sched.state_dict()
+    opt2, sched2 = build()
+    sched2.load_state_dict(saved)
+    opt2.lr = opt.lr  # the optimizer's lr is the optimizer's state (opt.state_dict() has it)
+    for metric in metrics[12:]:
+        sched.step(metric)
+        sched2.step(metric)
+        assert opt2.lr == opt.lr
+    assert opt.lr < 0.1  # the plateau did cut the rate after the save
