@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from helpers.optim import Optimizer
+from helpers.optim import Optimizer, check_optimizer
 from helpers.problems import Problem
 from helpers.schedulers import LRScheduler, ReduceLROnPlateau
 from helpers.validate import finite_array, integer, one_of, positive_number
@@ -116,8 +116,7 @@ def descend(
         raise ValueError(
             f"problem must be a helpers.problems.Problem, got {type(problem).__name__}"
         )
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be a helpers.optim optimizer, got {optimizer!r}")
+    check_optimizer(optimizer)
     if scheduler is not None:
         if not isinstance(scheduler, (LRScheduler, ReduceLROnPlateau)):
             raise ValueError(f"scheduler must be a helpers.schedulers scheduler, got {scheduler!r}")
@@ -155,11 +154,7 @@ def descend(
 
     # The batch of runs: the shape of x0 broadcast against every hyperparameter that is an
     # array, such as lr of shape (100, 1) for 100 learning rates.
-    arrays = {
-        name: value.shape
-        for name in optimizer._fields
-        if isinstance(value := getattr(optimizer, name), np.ndarray)
-    }
+    arrays = optimizer._array_shapes()
     try:
         x = np.array(np.broadcast_to(x, np.broadcast_shapes(x.shape, *arrays.values())))
     except ValueError:

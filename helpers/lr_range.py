@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from helpers.descent import descend
-from helpers.optim import Optimizer
+from helpers.optim import Optimizer, check_optimizer
 from helpers.problems import Problem
 from helpers.schedulers import LambdaLR
 from helpers.validate import integer, positive
@@ -72,9 +72,7 @@ def lr_range_test(
         raise ValueError(f"lr_max must be > lr_min, got lr_min={lr_min!r}, lr_max={lr_max!r}")
     steps = integer("steps", steps, minimum=2)
     growth = (lr_max / lr_min) ** (1 / (steps - 1))
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be a helpers.optim optimizer, got {optimizer!r}")
-    optimizer = copy.deepcopy(optimizer)
+    optimizer = copy.deepcopy(check_optimizer(optimizer))
     optimizer.reset()
     optimizer.lr, optimizer.initial_lr = lr_min, None  # the schedule starts from lr_min
     schedule = LambdaLR(optimizer, lambda k: growth**k)

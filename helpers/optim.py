@@ -91,6 +91,13 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_threads)
 
 
+def check_optimizer(optimizer: Any) -> Optimizer:
+    """``optimizer`` if it is one of this module's optimizers; else a ValueError naming it."""
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"optimizer must be a helpers.optim optimizer, got {optimizer!r}")
+    return optimizer
+
+
 def _keep(value: Any, checked: Any) -> Any:
     """The checked value: a float64 copy of an array, or the user's own number (repr shows 0)."""
     if isinstance(checked, np.ndarray):
@@ -221,10 +228,7 @@ class Optimizer:
         grad = validate.as_float_array("grad", grad)
         if grad.shape != x.shape:
             raise ValueError(f"grad must have the shape of x {x.shape}, got shape {grad.shape}")
-        shapes = {}  # of the hyperparameters that are arrays, e.g. lr of shape (100, 1)
-        for name in self._fields:
-            if isinstance(value := getattr(self, name), np.ndarray):
-                shapes[name] = value.shape
+        shapes = self._array_shapes()
         try:
             shape = np.broadcast_shapes(x.shape, *shapes.values())
         except ValueError:
@@ -248,6 +252,14 @@ class Optimizer:
             else:
                 self._update_blocks(x.reshape(-1), grad.reshape(-1), out.reshape(-1))
         return out
+
+    def _array_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The shapes of the hyperparameters that are arrays, e.g. {"lr": (100, 1)}."""
+        return {
+            name: value.shape
+            for name in self._fields
+            if isinstance(value := getattr(self, name), np.ndarray)
+        }
 
     def _update_blocks(self, x: np.ndarray, grad: np.ndarray, out: np.ndarray) -> None:
         """Update flat arrays block by block, each of ``WORKERS`` threads taking a run of blocks."""

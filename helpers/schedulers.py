@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from helpers import validate
-from helpers.optim import Optimizer
+from helpers.optim import Optimizer, check_optimizer
 
 Lr = float | np.ndarray
 
@@ -46,12 +46,6 @@ def _number(name: str, value: Any, check: Callable[[str, Any], Any]) -> Any:
     """``value`` checked by ``check``; the user's own number is kept so that repr shows it."""
     checked = check(name, value)
     return value if type(value) in (int, float) else checked
-
-
-def _check_optimizer(optimizer: Any) -> Optimizer:
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"optimizer must be a helpers.optim optimizer, got {optimizer!r}")
-    return optimizer
 
 
 def _milestones(name: str, milestones: Any) -> list[int]:
@@ -88,7 +82,7 @@ class LRScheduler:
     clip_at_zero = True  # rounding below 0 becomes 0 (see _set_lr)
 
     def __init__(self, optimizer: Optimizer) -> None:
-        self.optimizer = _check_optimizer(optimizer)
+        self.optimizer = check_optimizer(optimizer)
         if optimizer.initial_lr is None:
             optimizer.initial_lr = _copy(optimizer.lr)
         self.base_lrs: list[Lr] = [_copy(optimizer.initial_lr)]
@@ -398,7 +392,7 @@ class OneCycleLR(LRScheduler):
         final_div_factor: float = 1e4,
         three_phase: bool = False,
     ) -> None:
-        _check_optimizer(optimizer)
+        check_optimizer(optimizer)
         if total_steps is not None:
             self.total_steps = validate.integer("total_steps", total_steps, 1)
         elif epochs is not None and steps_per_epoch is not None:
@@ -507,7 +501,7 @@ class ReduceLROnPlateau(LRScheduler):
         min_lr: Lr = 0,
         eps: float = 1e-8,
     ) -> None:
-        self.optimizer = _check_optimizer(optimizer)
+        self.optimizer = check_optimizer(optimizer)
         self.mode = validate.one_of("mode", mode, ("min", "max"))
         self.factor = validate.in_range("factor", factor, 0.0, 1.0)
         self.patience = validate.integer("patience", patience, 0)
@@ -581,7 +575,7 @@ class SequentialLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, schedulers: Sequence[LRScheduler], milestones: Sequence[int]
     ) -> None:
-        self.optimizer = _check_optimizer(optimizer)
+        self.optimizer = check_optimizer(optimizer)
         if not isinstance(schedulers, (list, tuple)) or len(schedulers) < 1:
             raise ValueError(f"schedulers must be a non-empty list, got {schedulers!r}")
         for i, sched in enumerate(schedulers):
