@@ -1,5 +1,4 @@
-"""Chapter 1's exercise checks (more in test_exercises.py): the fixes for rounded answers,
-array results, a typed-in lr and the printed bound."""
+"""The checks of chapter 1's exercises: right answers pass, typical wrong ones get their hint."""
 
 import numpy as np
 import pytest
@@ -10,6 +9,26 @@ from helpers.exercises import ch01
 @pytest.mark.parametrize(
     "check, answer, expected",
     [
+        (ch01.check_x3, 1.25, "Correct"),
+        (ch01.check_x3, 2.5, "That is x_2"),
+        (ch01.check_x3, 10 * 0.75**3, "1 − 2·lr, not 1 − lr"),
+        (ch01.check_x3, 1.5625, "loss f(x₃)"),
+        (ch01.check_x3, 7.0, "apply it three times"),
+        (ch01.check_one_step_lr, 1 / 6, "Correct"),
+        (ch01.check_one_step_lr, 0.5, "three times steeper"),
+        (ch01.check_one_step_lr, 1 / 3, "factor 1 − 6·lr is −1"),
+        (ch01.check_fast_lr, 0.5, "Correct"),
+        (ch01.check_fast_lr, 0.45, "Correct"),
+        (ch01.check_fast_lr, 0.1, "You need |1 − 2·lr| below"),
+        (ch01.check_fast_lr, 1.5, "diverged"),
+        (ch01.check_fast_lr, -1.0, "single positive number"),
+        (ch01.check_step, lambda x, lr: x - lr * 2 * (x - 3), "Correct"),
+        (ch01.check_step, lambda x, lr: x + lr * 2 * (x - 3), "goes uphill"),
+        (ch01.check_step, lambda x, lr: x - lr * (x - 3), "factor 2 is missing"),
+        (ch01.check_step, lambda x, lr: x - lr * 2 * x, "step for x²"),
+        (ch01.check_step, lambda x, lr: -lr * 2 * (x - 3), "Return the new point"),
+        (ch01.check_step, 3.0, "Pass your function itself"),
+        (ch01.check_step, lambda x, lr: None, "returned None"),
         (ch01.check_one_step_lr, 0.167, "Close, but rounded"),
         (ch01.check_one_step_lr, 0.1667, "Close, but rounded"),
         (ch01.check_one_step_lr, 0.2, "Which lr makes that 0?"),
