@@ -241,10 +241,7 @@ def descend(
             x = np.where(expand(keep), x_new, x)
             loss = np.where(keep, loss_new, loss)
             if scheduler is not None and (scheduler_interval == "step" or k % per_epoch == 0):
-                if isinstance(scheduler, ReduceLROnPlateau):
-                    scheduler.step(float(loss))
-                else:
-                    scheduler.step()
+                scheduler.step(float(loss) if loss.ndim == 0 else None)
         taken[active] = k
         # The gradient norm where each run ended (over all rows), unless it was recorded.
         at_end = np.take_along_axis(grad_norms, taken[None, ...], axis=0)[0]

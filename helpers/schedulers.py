@@ -132,8 +132,11 @@ class LRScheduler:
         finally:
             self._is_initial = False
 
-    def step(self) -> None:
-        """Advance one step (``last_epoch += 1``) and set the optimizer's lr."""
+    def step(self, metrics: float | None = None) -> None:
+        """Advance one step (``last_epoch += 1``) and set the optimizer's lr.
+
+        ``metrics`` (the loss) is what ReduceLROnPlateau follows; the other schedulers
+        ignore it, so a loop may hand every scheduler the loss the same way."""
         self._update_lr()
 
     def get_last_lr(self) -> list[Lr]:
@@ -303,7 +306,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_cur = -1
         super().__init__(optimizer)
 
-    def step(self) -> None:
+    def step(self, metrics: float | None = None) -> None:
         if self.last_epoch < 0:
             self.T_i, self.T_cur, self.last_epoch = self.T_0, 0, 0
         else:
@@ -520,9 +523,9 @@ class ReduceLROnPlateau(LRScheduler):
     def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 
-    def step(self, metrics: float) -> None:  # type: ignore[override]
+    def step(self, metrics: float | None = None) -> None:
         """Record the metric (e.g. the loss) of this step and reduce the lr if it stalls."""
-        value = np.asarray(metrics)
+        value = np.asarray(np.nan if metrics is None else metrics)
         if value.ndim != 0 or value.dtype.kind not in "iuf" or not np.isfinite(value):
             raise ValueError(f"metrics must be a finite number, got {metrics!r}")
         current = float(value)
@@ -610,7 +613,7 @@ class SequentialLR(LRScheduler):
         else:
             sched.last_epoch -= 1
 
-    def step(self) -> None:
+    def step(self, metrics: float | None = None) -> None:
         self.last_epoch += 1
         idx = bisect_right(self.milestones, self.last_epoch)
         sched = self.schedulers[idx]

@@ -32,10 +32,10 @@ import numpy as np
 from nbclient import NotebookClient
 
 import helpers
+from helpers.book.widgets import Explorer, control_values
 from helpers.descent import descend
 from helpers.optim import SGD, Adam
 from helpers.problems import bowl
-from helpers.widgets import Explorer, control_values
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {

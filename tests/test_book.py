@@ -3,7 +3,7 @@
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from helpers.book import glue
+from helpers.book.glue import glue
 
 
 def captured(func, *args, **kwargs):

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-import helpers.exercises
-from helpers.exercises import Feedback, ch01, checker
+import helpers.book.exercises
+from helpers.book.exercises import Feedback, ch01, checker
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
 SOLUTION = re.compile(r":::\{admonition\} Solution\s*\n:class: dropdown\s*\n(.*?)\n:::", re.DOTALL)
@@ -53,12 +53,12 @@ def test_every_worked_solution_that_calls_a_check_passes_it(chapter, code):
 
 
 def chapter_modules():
-    return [m.name for m in pkgutil.iter_modules(helpers.exercises.__path__)]
+    return [m.name for m in pkgutil.iter_modules(helpers.book.exercises.__path__)]
 
 
 @pytest.mark.parametrize("module", chapter_modules())
 def test_every_check_is_used_by_a_worked_solution_in_its_chapter(module):
-    mod = importlib.import_module(f"helpers.exercises.{module}")
+    mod = importlib.import_module(f"helpers.book.exercises.{module}")
     checks = {n for n, f in inspect.getmembers(mod, callable) if n.startswith("check_")}
     assert checks, f"{module} has no checks"
     number = module[2:]

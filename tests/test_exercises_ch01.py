@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from helpers.exercises import ch01
+from helpers.book.exercises import ch01
 
 
 @pytest.mark.parametrize(

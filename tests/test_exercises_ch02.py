@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from helpers.book.exercises import ch02
 from helpers.data import line_data
-from helpers.exercises import ch02
 
 X, Y = line_data()
 XS = X[:, 0]

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from helpers.book.exercises import ch03
 from helpers.descent import descend
-from helpers.exercises import ch03
 from helpers.optim import SGD
 from helpers.problems import bowl, ill_conditioned
 

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
+from helpers.book.exercises import ch04
+from helpers.book.explore_batch import per_example_grads
 from helpers.descent import descend
-from helpers.exercises import ch04
-from helpers.explore_batch import per_example_grads
 from helpers.optim import SGD
 
 

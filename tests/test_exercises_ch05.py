@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from helpers.exercises import ch05
+from helpers.book.exercises import ch05
 
 
 def polyak(x, v, grad, lr, beta):

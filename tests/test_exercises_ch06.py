@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from helpers.exercises import ch06
+from helpers.book.exercises import ch06
 from helpers.optim import SGD
 from helpers.schedulers import (
     CosineAnnealingLR,

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers.exercises import ch07
+from helpers.book.exercises import ch07
 from helpers.network import one_hot, softmax
 from helpers.optim import SGD, Adam
 

@@ -7,10 +7,10 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
+from helpers.book.explore_batch import BatchPath, batch_explorer, noise_floor, one_feature_problem
+from helpers.book.widgets import Explorer, figure_png, new_figure
 from helpers.descent import descend
-from helpers.explore_batch import BatchPath, batch_explorer, noise_floor, one_feature_problem
 from helpers.optim import SGD
-from helpers.widgets import Explorer, figure_png, new_figure
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -6,13 +6,13 @@ import warnings
 import numpy as np
 import pytest
 
+from helpers.book.explore_digits import DigitBrowser, digits_explorer
+from helpers.book.plots import BLUE, GREEN, VERMILION
+from helpers.book.widgets import Explorer, figure_png, new_figure
+from helpers.data import load_digits, train_test_split
 from helpers.descent import descend
-from helpers.digits import load_digits, train_test_split
-from helpers.explore_digits import DigitBrowser, digits_explorer
 from helpers.network import MLP
 from helpers.optim import SGD, Adam
-from helpers.plots import BLUE, GREEN, VERMILION
-from helpers.widgets import Explorer, figure_png, new_figure
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -7,14 +7,14 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers.explore_gradient import (
+from helpers.book.explore_gradient import (
     GradientView,
     angle_between,
     directional_derivative,
     gradient_explorer,
 )
+from helpers.book.widgets import figure_png, new_figure
 from helpers.problems import Bumpy, bowl
-from helpers.widgets import figure_png, new_figure
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -7,8 +7,7 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
-from helpers.descent import descend
-from helpers.explore_optimizers import (
+from helpers.book.explore_optimizers import (
     FLOOR,
     LR_GRID,
     OPTIMIZERS,
@@ -21,9 +20,10 @@ from helpers.explore_optimizers import (
     optimizer_explorer,
     race,
 )
+from helpers.book.widgets import Explorer, figure_png, new_figure
+from helpers.descent import descend
 from helpers.optim import SGD, Adam, RMSprop
 from helpers.problems import Rosenbrock
-from helpers.widgets import Explorer, figure_png, new_figure
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -165,7 +165,7 @@ def test_race_learning_rates_are_the_best_of_the_grid():
 
 
 def test_the_key_is_an_image_of_the_six_lines(view):
-    from helpers.explore_optimizers import legend_image
+    from helpers.book.explore_optimizers import legend_image
 
     key = legend_image([*view.curves.values(), view.curve], 80)
     assert key.ndim == 3 and key.shape[2] == 4 and key.shape[0] > 10 and key.shape[1] > 100

@@ -7,8 +7,7 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
-from helpers.descent import descend
-from helpers.explore_schedules import (
+from helpers.book.explore_schedules import (
     BATCH,
     LR_EXPONENTS,
     SCHEDULES,
@@ -19,8 +18,9 @@ from helpers.explore_schedules import (
     noisy_regression,
     schedule_explorer,
 )
+from helpers.book.widgets import Explorer, figure_png, new_figure
+from helpers.descent import descend
 from helpers.optim import SGD
-from helpers.widgets import Explorer, figure_png, new_figure
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 LR_GRID = 10.0 ** np.arange(*LR_EXPONENTS)

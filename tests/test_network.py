@@ -6,8 +6,8 @@ import warnings
 import numpy as np
 import pytest
 
+from helpers.data import load_digits, train_test_split
 from helpers.descent import descend
-from helpers.digits import load_digits, train_test_split
 from helpers.gradients import grad_check
 from helpers.network import MLP, SoftmaxRegression, cross_entropy, log_softmax, one_hot, softmax
 from helpers.optim import SGD, Adam

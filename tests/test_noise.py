@@ -11,8 +11,13 @@ import itertools
 import numpy as np
 import pytest
 
+from helpers.book.explore_batch import (
+    measured_noise,
+    noise_floor,
+    per_example_grads,
+    predicted_noise,
+)
 from helpers.data import make_regression
-from helpers.explore_batch import measured_noise, noise_floor, per_example_grads, predicted_noise
 from helpers.problems import LinearRegression
 
 

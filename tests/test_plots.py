@@ -5,9 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from helpers.descent import descend
-from helpers.optim import SGD
-from helpers.plots import (
+from helpers.book.plots import (
     BOOK_STYLE,
     PALETTE,
     loss_grid,
@@ -17,6 +15,8 @@ from helpers.plots import (
     plot_surface,
     use_book_style,
 )
+from helpers.descent import descend
+from helpers.optim import SGD
 from helpers.problems import Bumpy, Parabola, bowl
 
 
@@ -30,7 +30,7 @@ def test_importing_changes_no_style_and_use_book_style_does():
     default = matplotlib.rcParamsDefault["axes.prop_cycle"]
     with matplotlib.rc_context():
         matplotlib.rcdefaults()
-        import helpers.plots  # noqa: F401
+        import helpers.book.plots  # noqa: F401
 
         assert matplotlib.rcParams["axes.prop_cycle"] == default
         use_book_style()

@@ -8,9 +8,9 @@ Random quadratics come from seeded generators, so failures reproduce.
 import numpy as np
 import pytest
 
+from helpers.book.explore_lr import contraction
 from helpers.data import line_data
 from helpers.descent import descend
-from helpers.explore_lr import contraction
 from helpers.lr_range import lr_range_test
 from helpers.optim import SGD
 from helpers.problems import LinearRegression, Quadratic, bowl, ill_conditioned, saddle

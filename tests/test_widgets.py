@@ -7,10 +7,10 @@ import ipywidgets
 import numpy as np
 import pytest
 
+from helpers.book.widgets import Explorer, LearningRate1D, figure_png, lr_explorer_1d, new_figure
 from helpers.descent import descend
 from helpers.optim import SGD
 from helpers.problems import Parabola
-from helpers.widgets import Explorer, LearningRate1D, figure_png, lr_explorer_1d, new_figure
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -83,7 +83,7 @@ def test_the_picture_changes_with_the_learning_rate():
 def test_bad_explorer_arguments_raise_value_errors():
     import ipywidgets as widgets
 
-    from helpers.widgets import control_values
+    from helpers.book.widgets import control_values
 
     with pytest.raises(ValueError, match="controls must be a dict"):
         Explorer([widgets.IntSlider()], LearningRate1D)
@@ -96,7 +96,7 @@ def test_bad_explorer_arguments_raise_value_errors():
 def test_static_frames_cover_the_slider_and_restore_the_live_view():
     import ipywidgets as widgets
 
-    from helpers.widgets import control_values, static_html
+    from helpers.book.widgets import control_values, static_html
 
     slider = widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0, description="lr")
     values = control_values(slider, 4)
@@ -113,9 +113,9 @@ def test_static_frames_cover_the_slider_and_restore_the_live_view():
 
 
 def test_control_and_label_widths_apply_to_every_control_and_wrap_the_row():
-    from helpers.explore_gradient import gradient_explorer
-    from helpers.explore_lr import lr_explorer
-    from helpers.explore_optimizers import optimizer_explorer
+    from helpers.book.explore_gradient import gradient_explorer
+    from helpers.book.explore_lr import lr_explorer
+    from helpers.book.explore_optimizers import optimizer_explorer
 
     for make, width, label in [
         (gradient_explorer, "330px", "80px"),

@@ -19,11 +19,11 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from helpers.book.plots import BLACK, VERMILION
+from helpers.book.widgets import Explorer, few_ticks, set_log_ylim
 from helpers.descent import descend
 from helpers.optim import SGD
-from helpers.plots import BLACK, VERMILION
 from helpers.problems import Quadratic, ill_conditioned
-from helpers.widgets import Explorer, few_ticks, set_log_ylim
 
 KAPPAS = (1, 2, 5, 10, 20, 50, 100)
 

@@ -1,6 +1,6 @@
 """Checks for the end-of-chapter exercises: a clear pass, or a hint, never a traceback.
 
-Each chapter has a module here (``from helpers.exercises import ch01``) with
+Each chapter has a module here (``from helpers.book.exercises import ch01``) with
 one ``check_...`` function per exercise. A check takes the reader's answer
 (a number, an array or a function) and returns :class:`Feedback`. Answers
 that are not even the right kind of thing (``...`` left in place, a

@@ -18,10 +18,11 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from helpers.book.plots import BLACK, BLUE, VERMILION
+from helpers.book.widgets import Explorer, few_ticks, set_log_ylim
 from helpers.data import make_regression
 from helpers.descent import Trajectory, descend
 from helpers.optim import SGD
-from helpers.plots import BLACK, BLUE, VERMILION
 from helpers.problems import LinearRegression
 from helpers.schedulers import (
     CosineAnnealingLR,
@@ -36,7 +37,6 @@ from helpers.schedulers import (
     SequentialLR,
     StepLR,
 )
-from helpers.widgets import Explorer, few_ticks, set_log_ylim
 
 STEPS = 200
 BATCH = 10
@@ -247,7 +247,7 @@ def schedule_explorer(
     """Explorer of chapter 6: a schedule (dropdown) and its lr, gamma and period (sliders).
 
     ``static`` picks the frames of the static HTML version (see
-    :func:`helpers.widgets.static_html`); by default one frame per schedule.
+    :func:`helpers.book.widgets.static_html`); by default one frame per schedule.
     """
     low, high, step = LR_EXPONENTS
     controls = {

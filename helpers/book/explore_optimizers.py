@@ -24,11 +24,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from helpers.book.plots import BLACK, BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILION
+from helpers.book.widgets import Explorer, few_ticks, set_log_ylim
 from helpers.data import line_data
 from helpers.optim import SGD, Adam, Optimizer, RMSprop
-from helpers.plots import BLACK, BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILION
 from helpers.problems import Bumpy, LinearRegression, Problem, Rosenbrock, ill_conditioned
-from helpers.widgets import Explorer, few_ticks, set_log_ylim
 
 STEPS = 200
 DIVERGE_FACTOR = 1e6  # as descend's default

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers.digits import DATA_FILE, load_digits, train_test_split
+from helpers.data import DATA_FILE, load_digits, train_test_split
 
 ROOT = Path(__file__).resolve().parent.parent
 # sha256 of sklearn/datasets/data/digits.csv.gz in the scikit-learn 1.9.1 wheel.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.book.exercises import Feedback, checker, correct, hint
 from helpers.data import line_data
-from helpers.exercises import Feedback, checker, correct, hint
 from helpers.gradients import relative_error
 from helpers.problems import LinearRegression
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.book.exercises import Feedback, as_number, checker, close, correct, hint
 from helpers.descent import STOP_REASONS, descend
-from helpers.exercises import Feedback, as_number, checker, close, correct, hint
 from helpers.optim import SGD
 from helpers.problems import bowl, ill_conditioned
 

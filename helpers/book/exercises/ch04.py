@@ -6,10 +6,19 @@ import math
 
 import numpy as np
 
+from helpers.book.exercises import (
+    ROUNDED,
+    Feedback,
+    as_number,
+    checker,
+    close,
+    correct,
+    hint,
+    rounded,
+)
+from helpers.book.explore_batch import noise_floor, per_example_grads, predicted_noise
 from helpers.data import make_regression
 from helpers.descent import descend
-from helpers.exercises import ROUNDED, Feedback, as_number, checker, close, correct, hint, rounded
-from helpers.explore_batch import noise_floor, per_example_grads, predicted_noise
 from helpers.optim import SGD
 from helpers.problems import LinearRegression
 

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 
+from helpers.book.exercises import Feedback, as_number, checker, close, correct, hint
 from helpers.data import make_regression
 from helpers.descent import descend
-from helpers.exercises import Feedback, as_number, checker, close, correct, hint
 from helpers.optim import SGD
 from helpers.problems import LinearRegression
 from helpers.schedulers import LRScheduler, OneCycleLR, ReduceLROnPlateau

@@ -21,13 +21,13 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from helpers.book.plots import BLACK, BLUE, VERMILION, loss_grid
+from helpers.book.widgets import Explorer, few_ticks
 from helpers.data import make_regression
 from helpers.descent import descend
 from helpers.optim import SGD
-from helpers.plots import BLACK, BLUE, VERMILION, loss_grid
 from helpers.problems import LinearRegression
 from helpers.validate import finite_array, integer, positive
-from helpers.widgets import Explorer, few_ticks
 
 GREY = "0.55"  # the full-batch reference in the explorer
 

@@ -8,9 +8,18 @@ import math
 
 import numpy as np
 
+from helpers.book.exercises import (
+    ROUNDED,
+    Feedback,
+    as_number,
+    checker,
+    close,
+    correct,
+    hint,
+    rounded,
+)
+from helpers.data import load_digits, train_test_split
 from helpers.descent import descend
-from helpers.digits import load_digits, train_test_split
-from helpers.exercises import ROUNDED, Feedback, as_number, checker, close, correct, hint, rounded
 from helpers.gradients import relative_error
 from helpers.network import MLP
 from helpers.optim import Optimizer

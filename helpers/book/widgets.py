@@ -27,9 +27,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, MaxNLocator, NullLocator
 
+from helpers.book.plots import BLUE, VERMILION
 from helpers.descent import descend
 from helpers.optim import SGD
-from helpers.plots import BLUE, VERMILION
 from helpers.problems import Parabola
 from helpers.validate import integer
 

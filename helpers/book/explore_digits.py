@@ -16,12 +16,12 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from helpers.book.plots import BLUE, GREEN, VERMILION
+from helpers.book.widgets import Explorer
+from helpers.data import load_digits, train_test_split
 from helpers.descent import descend
-from helpers.digits import load_digits, train_test_split
 from helpers.network import MLP, Classifier
 from helpers.optim import SGD, Adam
-from helpers.plots import BLUE, GREEN, VERMILION
-from helpers.widgets import Explorer
 
 SHOW = (("all test digits", "all"), ("mistakes only", "mistakes"))
 

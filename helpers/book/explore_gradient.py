@@ -20,10 +20,10 @@ import ipywidgets as widgets
 import numpy as np
 from matplotlib.figure import Figure
 
+from helpers.book.plots import BLACK, GREEN, PURPLE, VERMILION
+from helpers.book.widgets import Explorer
 from helpers.gradients import DEFAULT_H
-from helpers.plots import BLACK, GREEN, PURPLE, VERMILION
 from helpers.problems import Bumpy, Problem, bowl
-from helpers.widgets import Explorer
 
 SURFACES = {"bowl": ("bowl x₁² + 2x₂²", bowl), "bumpy": ("bumpy surface", Bumpy)}
 

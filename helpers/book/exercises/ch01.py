@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.book.exercises import (
+    ROUNDED,
+    Feedback,
+    as_number,
+    checker,
+    close,
+    correct,
+    hint,
+    rounded,
+)
 from helpers.descent import descend
-from helpers.exercises import ROUNDED, Feedback, as_number, checker, close, correct, hint, rounded
 from helpers.optim import SGD
 from helpers.problems import Parabola
 
