@@ -16,7 +16,6 @@ from helpers.schedulers import (
     ExponentialLR,
     LambdaLR,
     LinearLR,
-    LRScheduler,
     MultiStepLR,
     OneCycleLR,
     ReduceLROnPlateau,
@@ -174,10 +173,8 @@ def test_lr_and_momentum_sequences_match_torch(name):
     assert len(np.unique(lrs)) > 1  # the schedule did something
     # torch's OneCycleLR extrapolates its last phase at the step after the last one,
     # and with linear annealing that lr is negative: ours is clipped to 0.
+    # Ours are closed forms, torch's are partly recursive: they agree to TOL, not bit for bit.
     assert np.abs(lrs - np.maximum(t_lrs, 0.0)).max() <= TOL
-    # In fact bit-identical: the same operations in the same order (the closed form
-    # instead of torch's recursive one would differ in the last bits).
-    np.testing.assert_array_equal(lrs, np.maximum(t_lrs, 0.0))
     np.testing.assert_array_equal(np.isnan(momenta), np.isnan(t_momenta))
     assert np.nan_to_num(np.abs(momenta - t_momenta)).max() <= TOL
     assert sched.last_epoch == t_sched.last_epoch == STEPS
@@ -221,24 +218,6 @@ def test_reduce_lr_on_plateau_matches_torch(name):
         t_sched.cooldown_counter,
         t_sched.last_epoch,
     )
-
-
-def test_two_chainable_schedulers_on_one_optimizer_match_torch():
-    def make(m, o):
-        return [m.ExponentialLR(o, gamma=0.99), m.StepLR(o, step_size=25, gamma=0.5)]
-
-    p = torch.zeros(1, requires_grad=True)
-    t_opt = torch.optim.SGD([p], lr=0.1)
-    t_scheds = make(torch_sched, t_opt)
-    opt = SGD(lr=0.1)
-    scheds = make(ours_sched, opt)
-    assert opt.initial_lr == 0.1 and all(s.base_lrs == [0.1] for s in scheds)
-    for _ in range(STEPS):
-        t_opt.step()
-        for s in (*scheds, *t_scheds):
-            s.step()
-        assert abs(opt.lr - t_opt.param_groups[0]["lr"]) <= TOL
-    assert opt.lr < 0.1 * 0.99**STEPS  # both schedules acted
 
 
 # ---- whole runs: optimizer and scheduler together on a quadratic ----------------------
@@ -413,7 +392,6 @@ def test_repr():
     )
     assert repr(LambdaLR(opt, warmup)) == "LambdaLR(SGD, lr_lambda=warmup)"
     assert repr(ReduceLROnPlateau(opt)).startswith("ReduceLROnPlateau(SGD, mode='min', factor=0.1")
-    assert isinstance(ReduceLROnPlateau(opt), LRScheduler)
 
 
 BAD = [
@@ -512,13 +490,13 @@ def test_cosine_annealing_reaches_zero_and_the_optimizer_accepts_it():
 
 
 def test_a_formula_that_rounds_below_zero_sets_lr_zero():
-    # torch computes -8.9e-20 here by its recursive formula; a learning rate is never negative.
-    from helpers.optim import SGD as OurSGD
-    from helpers.schedulers import LinearLR as OurLinearLR
-
-    opt = OurSGD(lr=1.0)
-    sched = OurLinearLR(opt, start_factor=0.001, end_factor=0.0, total_iters=10)
-    for _ in range(12):
+    # LinearLR's closed form η₀(s + (e − s)·t/n) lands on -1.4e-17 at t = n for these
+    # factors (torch's recursive form on -8.9e-20 for others); a learning rate is never negative.
+    s, n = 0.1, 3
+    assert 1.0 * (s + (0.0 - s) * n / n) < 0
+    opt = SGD(lr=1.0)
+    sched = LinearLR(opt, start_factor=s, end_factor=0.0, total_iters=n)
+    for _ in range(n + 2):
         sched.step()
         assert opt.lr >= 0
     assert sched.get_last_lr() == [0.0]
