@@ -1,8 +1,4 @@
-"""Helpers for the gradient descent course book.
-
-Import what you need from the submodules, for example
-``from helpers.optim import Adam``. Importing this package does nothing
-else: no seeds are set and no plotting style is changed.
-"""
+"""Helpers for the course book. Import from the submodules (``from helpers.optim import Adam``):
+importing the package does nothing else, sets no seed and changes no plotting style."""
 
 __version__ = "0.1.0"

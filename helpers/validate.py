@@ -1,20 +1,11 @@
-"""Argument checks shared by the package.
-
-Every public function checks its input and raises a ``ValueError`` that
-names the argument and the allowed range, so that a reader who passes
-``lr=-1`` reads what is wrong instead of a traceback from deep inside numpy.
-"""
-
-from __future__ import annotations
-
-import math
-from typing import Any
+"""Argument checks. Each returns the value checked or raises a ValueError that names the
+argument and what it must be: ``lr=-1`` reads as what is wrong, not a traceback from numpy."""
 
 import numpy as np
 
 
-def as_float_array(name: str, value: Any) -> np.ndarray:
-    """Return ``value`` as a float64 array, rejecting NaN and non-numbers."""
+def as_float_array(name, value) -> np.ndarray:
+    """``value`` as a float64 array; NaN, and anything that is not a real number, refused."""
     if value is None or np.iscomplexobj(value):
         raise ValueError(f"{name} must be a real number or an array of them, got {value!r}")
     try:
@@ -23,91 +14,67 @@ def as_float_array(name: str, value: Any) -> np.ndarray:
         raise ValueError(f"{name} must be a finite number, got one too large for a float") from None
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
-    # np.maximum returns NaN when either side is NaN, so the largest element is NaN exactly
-    # when some element is. This reads the array once and allocates nothing, unlike
-    # isnan().any(), and, unlike a dot product, it leaves no BLAS threads spinning.
-    if arr.size and np.isnan(np.maximum.reduce(arr, axis=None)):
+    if np.isnan(arr).any():
         raise ValueError(f"{name} must not contain NaN")
     return arr
 
 
-def finite_array(name: str, value: Any) -> np.ndarray:
-    """Return ``value`` as a float64 array, rejecting NaN and infinities."""
+def finite_array(name, value) -> np.ndarray:
     arr = as_float_array(name, value)
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite, got a value with inf")
     return arr
 
 
-def positive(name: str, value: Any) -> Any:
-    """Check ``value > 0`` and finite; ``value`` may be a number or an array."""
+def non_negative(name, value, *, strict: bool = False):
+    """A number or an array, >= 0 (> 0 if ``strict``) and finite."""
     arr = as_float_array(name, value)
-    if not (np.isfinite(arr).all() and (arr > 0).all()):
-        raise ValueError(f"{name} must be > 0 and finite, got {value!r}")
+    if not (np.isfinite(arr).all() and (arr > 0 if strict else arr >= 0).all()):
+        raise ValueError(f"{name} must be {'>' if strict else '>='} 0 and finite, got {value!r}")
     return float(arr) if arr.ndim == 0 else arr
 
 
-def number(name: str, value: Any) -> float:
-    """Check that ``value`` is one finite number (not an array) and return it as a float."""
-    arr = finite_array(name, value)
-    if arr.ndim != 0:
+def positive(name, value):
+    return non_negative(name, value, strict=True)
+
+
+def number(name, value) -> float:
+    if finite_array(name, value).ndim != 0:
         raise ValueError(f"{name} must be a single number, got {value!r}")
-    return float(arr)
+    return float(value)
 
 
-def positive_number(name: str, value: Any) -> float:
-    """Check that ``value`` is one number, > 0 and finite, and return it as a float."""
+def positive_number(name, value) -> float:
     if as_float_array(name, value).ndim != 0:
         raise ValueError(f"{name} must be a single number > 0, got {value!r}")
     return positive(name, value)
 
 
-def non_negative(name: str, value: Any) -> Any:
-    """Check ``value >= 0`` and finite; ``value`` may be a number or an array."""
-    arr = as_float_array(name, value)
-    if not (np.isfinite(arr).all() and (arr >= 0).all()):
-        raise ValueError(f"{name} must be >= 0 and finite, got {value!r}")
-    return float(arr) if arr.ndim == 0 else arr
-
-
-def in_range(
-    name: str, value: Any, low: float, high: float, *, low_open=False, high_open=True
-) -> float:
-    """Check that the number ``value`` lies in the interval from ``low`` to ``high``.
-
-    ``low_open``/``high_open`` say whether the ends are excluded; the
-    default is the half-open interval ``[low, high)``.
-    """
+def in_range(name, value, low, high, *, low_open=False, high_open=True) -> float:
+    """One number from ``low`` to ``high``, by default in [low, high)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"{name} must be a number, got {value!r}")
     v = float(value)
-    ok_low = v > low if low_open else v >= low
-    ok_high = v < high if high_open else v <= high
-    if math.isnan(v) or not (ok_low and ok_high):
-        lb = "(" if low_open else "["
-        rb = ")" if high_open else "]"
-        raise ValueError(f"{name} must be in {lb}{low}, {high}{rb}, got {value!r}")
+    if not ((v > low if low_open else v >= low) and (v < high if high_open else v <= high)):
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        raise ValueError(f"{name} must be in {left}{low}, {high}{right}, got {value!r}")
     return v
 
 
-def integer(name: str, value: Any, minimum: int = 0) -> int:
-    """Check that ``value`` is a whole number ``>= minimum``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    if value < minimum:
+def integer(name, value, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
     return int(value)
 
 
-def one_of(name: str, value: Any, choices: tuple) -> Any:
-    """Check that ``value`` is one of ``choices``."""
+def one_of(name, value, choices: tuple):
     if value not in choices:
         raise ValueError(f"{name} must be one of {choices}, got {value!r}")
     return value
 
 
-def row_indices(rows: Any, n: int) -> np.ndarray:
-    """Check a mini-batch: a non-empty 1-D array of whole-number row indices in [0, n)."""
+def row_indices(rows, n: int) -> np.ndarray:
+    """A mini-batch: a non-empty 1-D array of whole-number row indices in [0, n)."""
     idx = np.asarray(rows)
     if idx.ndim != 1 or idx.size == 0 or idx.dtype.kind not in "iu":
         raise ValueError("rows must be a non-empty 1-D array of row indices")

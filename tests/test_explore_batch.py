@@ -7,10 +7,11 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 
-from helpers.book.explore_batch import BatchPath, batch_explorer, noise_floor, one_feature_problem
+from helpers.book.explore_batch import BatchPath, batch_explorer, one_feature_problem
 from helpers.book.widgets import Explorer, figure_png, new_figure
 from helpers.descent import descend
 from helpers.optim import SGD
+from helpers.theory import noise_floor
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -7,17 +7,12 @@ import warnings
 import numpy as np
 import pytest
 
-from helpers.book.explore_lr import (
-    KAPPAS,
-    LearningRateValley,
-    contraction,
-    lr_explorer,
-    predicted_contraction,
-)
+from helpers.book.explore_lr import KAPPAS, LearningRateValley, lr_explorer, predicted_contraction
 from helpers.book.widgets import Explorer, figure_png, new_figure
 from helpers.descent import descend
 from helpers.optim import SGD
 from helpers.problems import bowl, ill_conditioned
+from helpers.theory import contraction
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

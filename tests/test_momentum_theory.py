@@ -12,6 +12,7 @@ import pytest
 from helpers.descent import descend
 from helpers.optim import SGD, Adam, AdamW
 from helpers.problems import ill_conditioned
+from helpers.theory import heavy_ball
 
 
 def spectral_radius(lr, beta, curvatures):
@@ -26,9 +27,9 @@ def spectral_radius(lr, beta, curvatures):
 def test_best_heavy_ball_pair_and_its_rate(kappa):
     L, mu = 1.0, 1 / kappa
     s = np.sqrt(kappa)
-    lr_star, beta_star = 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2, ((s - 1) / (s + 1)) ** 2
+    lr_star, beta_star, rate_star = heavy_ball(L, mu)
     rate = spectral_radius(lr_star, beta_star, [mu, L])
-    assert rate == pytest.approx((s - 1) / (s + 1), rel=1e-6)  # a double root: loose tolerance
+    assert rate == pytest.approx(rate_star, rel=1e-6)  # a double root: loose tolerance
     # No pair on a fine grid around it does better ...
     lrs = lr_star * np.linspace(0.8, 1.2, 41)
     betas = np.clip(beta_star + np.linspace(-0.1, 0.1, 41), 0, 0.999)
@@ -42,13 +43,11 @@ def test_best_heavy_ball_pair_and_its_rate(kappa):
 @pytest.mark.parametrize("kappa", [10, 1000])
 def test_measured_rate_of_a_run_matches_the_spectral_radius(kappa):
     valley = ill_conditioned(kappa)
-    s = np.sqrt(kappa)
-    lr, beta = 4 / (1 + 1 / s) ** 2, ((s - 1) / (s + 1)) ** 2
+    lr, beta, r = heavy_ball(valley.L, valley.mu)
     run = descend(valley, SGD(lr=lr, momentum=beta), np.ones(2), steps=400)
     d = np.linalg.norm(run.points, axis=-1)
     # Distances fall like k·rᵏ at a double root: d_k / (k·rᵏ) tends to a constant.
     k = np.arange(300, 401)
-    r = (s - 1) / (s + 1)
     scaled = d[k] / (k * r**k)
     assert scaled.max() / scaled.min() < 1.01
 

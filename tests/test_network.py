@@ -9,7 +9,7 @@ import pytest
 from helpers.data import load_digits, train_test_split
 from helpers.descent import descend
 from helpers.gradients import grad_check
-from helpers.network import MLP, SoftmaxRegression, cross_entropy, log_softmax, one_hot, softmax
+from helpers.network import MLP, SoftmaxRegression, cross_entropy, one_hot, softmax
 from helpers.optim import SGD, Adam
 from helpers.schedulers import CosineAnnealingLR
 
@@ -94,7 +94,6 @@ def test_softmax_and_cross_entropy_match_torch_and_never_overflow():
     y = rng.integers(0, 5, 6)
     zt = torch.tensor(z)
     np.testing.assert_allclose(softmax(z), torch.softmax(zt, 1).numpy(), rtol=1e-14)
-    np.testing.assert_allclose(log_softmax(z), torch.log_softmax(zt, 1).numpy(), rtol=1e-13)
     want = float(torch.nn.functional.cross_entropy(zt, torch.tensor(y)))
     assert cross_entropy(z, y) == pytest.approx(want, rel=1e-14)
     with warnings.catch_warnings():
@@ -191,7 +190,6 @@ def test_predictions_and_accuracy_follow_the_largest_score():
     p = net.unpack(x)
     logits = np.tanh(X @ p["W1"] + p["b1"]) @ p["W2"] + p["b2"]
     np.testing.assert_allclose(net.logits(x, X), logits, rtol=1e-14)
-    np.testing.assert_allclose(net.hidden_units(x, X), np.tanh(X @ p["W1"] + p["b1"]), rtol=1e-14)
     np.testing.assert_array_equal(net.predict(x, X), logits.argmax(1))
     np.testing.assert_allclose(net.predict_proba(x, X).sum(1), 1.0, rtol=1e-14)
     assert net.accuracy(x, X, y) == np.mean(logits.argmax(1) == y)

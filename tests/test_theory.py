@@ -8,12 +8,12 @@ Random quadratics come from seeded generators, so failures reproduce.
 import numpy as np
 import pytest
 
-from helpers.book.explore_lr import contraction
+from helpers.book.lr_range import lr_range_test
 from helpers.data import line_data
 from helpers.descent import descend
-from helpers.lr_range import lr_range_test
 from helpers.optim import SGD
 from helpers.problems import LinearRegression, Quadratic, bowl, ill_conditioned, saddle
+from helpers.theory import contraction, gd_rate
 
 SEEDS = range(12)
 
@@ -92,8 +92,7 @@ def test_measured_rate_follows_max_of_the_two_factors_and_is_lowest_at_the_best_
     run = descend(q, SGD(lr=lrs[:, None]), [-8.0, 3.0], steps=400)
     dist = np.linalg.norm(run.points - q.minimiser, axis=-1)
     measured = np.array([contraction(dist[:, i], last=5) for i in range(len(lrs))])
-    predicted = np.maximum(np.abs(1 - lrs * q.mu), np.abs(1 - lrs * q.L))
-    np.testing.assert_allclose(measured, predicted, rtol=1e-6)
+    np.testing.assert_allclose(measured, gd_rate(lrs, q.L, q.mu), rtol=1e-6)
     assert measured.min() > (kappa - 1) / (kappa + 1)
 
 

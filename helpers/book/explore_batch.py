@@ -1,18 +1,8 @@
-"""Mini-batch gradients: their noise, the loss floor it causes, and the explorer of chapter 4.
+"""The explorer of chapter 4: batch size and learning rate for SGD on a one-feature regression.
 
-For least squares with rows aᵢ = (xᵢ, 1) and residuals rᵢ = aᵢ·x − yᵢ the
-gradient of the loss is the mean of n per-example gradients gᵢ = 2·rᵢ·aᵢ.
-A mini-batch of B rows drawn without replacement averages B of them. Its
-distance from the full gradient has the root-mean-square size
-
-    σ_B = √(tr Σ / B) · √((n − B) / (n − 1)),
-
-with Σ the covariance of the gᵢ (dividing by n): 1/√B, times the
-finite-population correction that makes it 0 at B = n. Near the minimum
-x* this noise keeps SGD with a constant learning rate lr from settling: the
-mean excess loss stays near lr·tr Σ*/(4B) (``noise_floor`` gives the exact
-value for batches drawn independently at every step).
-Chapter 4.
+Mini-batch noise keeps SGD with a constant learning rate from settling at the minimum: the
+mean excess loss stays near the noise floor (:func:`helpers.theory.noise_floor`), drawn dashed
+beside the run. Chapter 4.
 """
 
 from __future__ import annotations
@@ -27,14 +17,10 @@ from helpers.data import make_regression
 from helpers.descent import descend
 from helpers.optim import SGD
 from helpers.problems import LinearRegression
+from helpers.theory import noise_floor
 from helpers.validate import finite_array, integer, positive
 
 GREY = "0.55"  # the full-batch reference in the explorer
-
-
-def _design(problem: LinearRegression) -> np.ndarray:
-    X = problem.X
-    return np.hstack([X, np.ones((problem.n, 1))]) if problem.fit_intercept else X
 
 
 def _batch_size(problem: LinearRegression, batch_size) -> int:
@@ -42,114 +28,6 @@ def _batch_size(problem: LinearRegression, batch_size) -> int:
     if batch_size > problem.n:
         raise ValueError(f"batch_size must be in [1, {problem.n}], got {batch_size}")
     return batch_size
-
-
-def per_example_grads(problem: LinearRegression, x) -> np.ndarray:
-    """The gradient of the loss on each row alone, gᵢ = 2·rᵢ·aᵢ: an array (n, d + 1).
-
-    Their mean over the rows is ``problem.grad(x)``. Chapter 4.
-    """
-    if not isinstance(problem, LinearRegression):
-        raise ValueError(f"problem must be a LinearRegression, got {type(problem).__name__}")
-    x = finite_array("x", x)
-    if x.shape != problem.param_shape:
-        raise ValueError(f"x must have shape {problem.param_shape}, got {x.shape}")
-    return 2 * problem.residuals(x)[:, None] * _design(problem)
-
-
-def predicted_noise(grads, batch_size) -> np.ndarray | float:
-    """σ_B = √(tr Σ / B · (n − B)/(n − 1)) for per-example gradients ``grads`` (n, p).
-
-    ``batch_size`` may be an array of batch sizes. Chapter 4.
-    """
-    G = finite_array("grads", grads)
-    if G.ndim != 2 or len(G) < 2:
-        raise ValueError(f"grads must be an array (n, p) with n >= 2, got shape {G.shape}")
-    n = len(G)
-    B = np.asarray(batch_size)
-    if B.dtype.kind not in "iu" or np.any(B < 1) or np.any(B > n):
-        raise ValueError(f"batch_size must be whole numbers in [1, {n}], got {batch_size!r}")
-    trace = np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1))
-    spread = np.sqrt(trace / B * (n - B) / (n - 1))
-    return float(spread) if spread.ndim == 0 else spread
-
-
-def measured_noise(grads, batch_sizes, rng: np.random.Generator, batches: int = 1000) -> np.ndarray:
-    """Root-mean-square distance of ``batches`` random mini-batch gradients from the full one.
-
-    Each batch is B distinct rows (drawn without replacement, as within an
-    epoch). The same ``batches`` random orders of the rows serve every
-    batch size: batch b of size B is the first B rows of order b. Chapter 4.
-    """
-    G = finite_array("grads", grads)
-    if G.ndim != 2 or len(G) < 2:
-        raise ValueError(f"grads must be an array (n, p) with n >= 2, got shape {G.shape}")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy Generator, got {rng!r}")
-    batches = integer("batches", batches, minimum=1)
-    n = len(G)
-    sizes = [integer("batch_size", B, minimum=1) for B in np.atleast_1d(batch_sizes).tolist()]
-    if max(sizes) > n:
-        raise ValueError(f"batch sizes must be at most n = {n}, got {max(sizes)}")
-    orders = rng.permuted(np.tile(np.arange(n), (batches, 1)), axis=1)
-    total = G.sum(axis=0)
-    chunk = max(1, 2_000_000 // (n * G.shape[1]))  # batches per chunk: a few MB at a time
-    spread = []
-    for B in sizes:
-        squares = 0.0
-        for part in np.array_split(orders, -(-batches // chunk)):
-            # the sum of the first B rows; for large B, the total minus the rows left out
-            if B <= n // 2:
-                sums = G[part[:, :B]].sum(axis=1)
-            else:
-                sums = total - G[part[:, B:]].sum(axis=1)
-            dev = sums / B - total / n
-            squares += np.sum(dev * dev)
-        spread.append(np.sqrt(squares / batches))
-    return np.array(spread)
-
-
-def noise_floor(problem: LinearRegression, lr, batch_size) -> np.ndarray | float:
-    """The mean excess loss f − f* at which SGD with constant ``lr`` and batches of B settles.
-
-    With e = x − x*, a mini-batch step is e ← (I − lr·H_B)·e − lr·ḡ_B, where
-    H_B and ḡ_B are the batch's means of the per-example Hessians 2·aᵢaᵢᵀ and
-    of the per-example gradients at x*. For batches drawn independently from
-    step to step the second moment P = E[e eᵀ] settles where
-
-        P = E[(I − lr·H_B) P (I − lr·H_B)] + lr²·E[ḡ_B ḡ_Bᵀ],
-
-    a linear equation for P; the floor is ½·tr(H P). The first term is
-    (I − lr·H) P (I − lr·H) plus the batch's error in the curvature, which
-    matters only for small batches and large steps; without it the answer
-    is the sum over the eigenvectors of H of lr·sⱼ/(2B(2 − lr·λⱼ))·(n − B)/(n − 1)
-    ≈ lr·tr Σ*/(4B). ``inf`` where P has no finite solution (the run
-    diverges in mean square). ``lr`` may be an array. Chapter 4.
-    """
-    B = _batch_size(problem, batch_size)
-    lr = np.asarray(positive("lr", lr), dtype=float)
-    A = _design(problem)
-    n, p = A.shape
-    scale = (n - B) / (n - 1) / B  # the variance of a batch mean, per unit of the rows' variance
-    G = per_example_grads(problem, problem.minimiser)
-    noise = scale * (G.T @ G) / n  # E[ḡ_B ḡ_Bᵀ]; the gᵢ average to zero at x*
-    hessians = 2 * A[:, :, None] * A[:, None, :]  # 2·aᵢaᵢᵀ for every row
-    H = hessians.mean(axis=0)
-    D = hessians - H
-    # E[Δ P Δ] for Δ = H_B − H, as a matrix acting on P flattened row by row
-    wobble = scale * np.einsum("nik,njl->ijkl", D, D).reshape(p * p, p * p) / n
-    eye = np.eye(p)
-    floors = []
-    for r in lr.ravel():
-        M = eye - r * H
-        T = np.kron(M, M) + r * r * wobble
-        if np.max(np.abs(np.linalg.eigvals(T))) >= 1:
-            floors.append(np.inf)
-            continue
-        P = np.linalg.solve(np.eye(p * p) - T, r * r * noise.ravel()).reshape(p, p)
-        floors.append(0.5 * np.sum(H * P))
-    floor = np.array(floors).reshape(lr.shape)
-    return float(floor) if floor.ndim == 0 else floor
 
 
 class BatchPath:
@@ -178,7 +56,7 @@ class BatchPath:
         self.x0 = finite_array("x0", x0)
         self.steps = integer("steps", steps, minimum=1)
         self.seed = integer("seed", seed, minimum=0)
-        A = _design(self.problem)
+        A = self.problem.A
         self.curvatures, self.axes = np.linalg.eigh(2 * A.T @ A / self.problem.n)
         self.path_ax, self.loss_ax = fig.subplots(1, 2)
         centre = self.problem.minimiser

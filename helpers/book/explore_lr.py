@@ -9,8 +9,8 @@ minimiser shrinks, after a while, by the largest of those factors per step:
 
 stable exactly when lr·L < 2. The view draws the path on the contour plot
 and the loss per step beside it, and its message sets lr·L against 2 and
-the predicted contraction against the one measured from the run
-(:func:`contraction`). Chapter 3.
+the predicted contraction (:func:`helpers.theory.gd_rate`) against the one measured from
+the run (:func:`helpers.theory.contraction`). Chapter 3.
 """
 
 from __future__ import annotations
@@ -24,39 +24,17 @@ from helpers.book.widgets import Explorer, few_ticks, set_log_ylim
 from helpers.descent import descend
 from helpers.optim import SGD
 from helpers.problems import Quadratic, ill_conditioned
+from helpers.theory import contraction, gd_rate
 
 KAPPAS = (1, 2, 5, 10, 20, 50, 100)
 
 
-def contraction(distances, last: int = 10) -> float:
-    """The per-step contraction factor of a run, measured from its distances to the minimiser.
-
-    With d_k the distance after k steps, the factor of step k is d_{k+1} / d_k.
-    This returns the geometric mean of the last ``last`` factors that can be
-    measured (d_k > 0, both finite): a run that reaches the minimiser exactly
-    gives 0; one that diverges gives a factor above 1. NaN if no step can be
-    measured. Chapter 3.
-    """
-    d = np.asarray(distances, dtype=float)
-    if d.ndim != 1:
-        raise ValueError(f"distances must be a 1-D array, got shape {d.shape}")
-    before, after = d[:-1], d[1:]
-    ok = np.isfinite(before) & np.isfinite(after) & (before > 0)
-    factors = after[ok] / before[ok]
-    if factors.size == 0:
-        return float("nan")
-    tail = factors[-last:]
-    return float(np.prod(tail) ** (1 / tail.size))
-
-
 def predicted_contraction(problem: Quadratic, lr: float, x0) -> float:
-    """max |1 − lr·λ| over the eigen-directions in which x0 − x* has a component (0 if none)."""
+    """``gd_rate`` over the eigen-directions in which x0 − x* has a component (0 if none)."""
     eigenvalues, vectors = np.linalg.eigh(problem.H)
     error = np.asarray(x0, dtype=float) - problem.centre
-    components = error @ vectors
-    present = np.abs(components) > 1e-12 * max(np.linalg.norm(error), 1e-300)
-    factors = np.abs(1 - lr * eigenvalues[present])
-    return float(factors.max()) if factors.size else 0.0
+    present = eigenvalues[np.abs(error @ vectors) > 1e-12 * max(np.linalg.norm(error), 1e-300)]
+    return float(gd_rate(lr, present.max(), present.min())) if present.size else 0.0
 
 
 class LearningRateValley:

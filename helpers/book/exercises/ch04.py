@@ -16,11 +16,11 @@ from helpers.book.exercises import (
     hint,
     rounded,
 )
-from helpers.book.explore_batch import noise_floor, per_example_grads, predicted_noise
 from helpers.data import make_regression
 from helpers.descent import descend
 from helpers.optim import SGD
 from helpers.problems import LinearRegression
+from helpers.theory import noise_floor, predicted_noise
 
 SEED = 4
 TARGET = 0.02  # exercise 4: loss − minimum to reach within two epochs
@@ -73,7 +73,7 @@ def check_noise(spread) -> Feedback:
     value = as_number(spread)
     if value is None:
         return hint("The spread should be a single number.")
-    G = per_example_grads(chapter_problem(), np.zeros(6))
+    G = chapter_problem().per_example_grads(np.zeros(6))
     n, B = len(G), 400
     trace = np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1))
     want = predicted_noise(G, B)
