@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from helpers.book.lr_range import lr_range_test
 from helpers.data import line_data
-from helpers.lr_range import lr_range_test
 from helpers.optim import SGD
 from helpers.problems import LinearRegression, bowl
 from helpers.schedulers import CosineAnnealingLR

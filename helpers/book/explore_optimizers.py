@@ -1,22 +1,16 @@
 """Explorer of chapter 5: optimizers race on a surface, one of them driven by sliders.
 
-Five optimizers race for ``STEPS`` steps from the same start on one of four
-surfaces (:data:`SURFACES`): SGD, heavy-ball momentum, Nesterov, RMSprop and
-Adam, each at the learning rate the chapter's race tuned for that surface
-(:data:`RACE_LR`; momentum 0.9, RMSprop's alpha 0.99, Adam's betas
-(0.9, 0.999)). They are drawn thin. The optimizer chosen in the dropdown
-runs again, drawn thick, with the sliders' lr, momentum, β₁ and β₂
-(:func:`make_optimizer` says which optimizer uses which slider).
+The race of :mod:`helpers.book.race`: five optimizers, each at the learning rate the
+chapter tuned for the surface, run for ``STEPS`` steps from the same start; they are drawn
+thin. The optimizer chosen in the dropdown runs again, drawn thick, with the sliders' lr,
+momentum, β₁ and β₂ (:func:`helpers.book.race.make_optimizer` says which optimizer uses
+which slider). Every run is a call of :func:`helpers.descent.descend`.
 
 Left: the paths on the contours of the surface (a map without tick labels,
 which are most of the cost of a redraw). Right: loss − minimum per step on a
 log axis, with a key drawn once as an image. The contours of each surface and
 the tuned runs are computed once per surface and kept. Chapter 5.
 """
-
-from __future__ import annotations
-
-from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
@@ -25,93 +19,22 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from helpers.book.plots import BLACK, BLUE, GREEN, ORANGE, PURPLE, SKY, VERMILION
+from helpers.book.race import (
+    OPTIMIZERS,
+    RACE_LR,
+    STEPS,
+    SURFACES,
+    Surface,
+    make_optimizer,
+    make_surfaces,
+)
 from helpers.book.widgets import Explorer, few_ticks, set_log_ylim
-from helpers.data import line_data
-from helpers.optim import SGD, Adam, Optimizer, RMSprop
-from helpers.problems import Bumpy, LinearRegression, Problem, Rosenbrock, ill_conditioned
+from helpers.descent import descend
+from helpers.optim import Optimizer
+from helpers.problems import Problem
 
-STEPS = 200
-DIVERGE_FACTOR = 1e6  # as descend's default
 FLOOR = 1e-16  # loss − minimum is drawn no lower than this on the log axis
-OPTIMIZERS = ("SGD", "momentum", "Nesterov", "RMSprop", "Adam")
 RACER_COLOURS = (BLUE, ORANGE, GREEN, PURPLE, SKY)  # vermilion is the sliders' run
-
-
-@dataclass(frozen=True)
-class Surface:
-    """A 2-D problem with the start of the race and the window it is drawn in."""
-
-    problem: Problem
-    x0: tuple[float, float]
-    xlim: tuple[float, float]
-    ylim: tuple[float, float]
-
-
-def make_surfaces() -> dict[str, Surface]:
-    """The four surfaces of the race: name -> :class:`Surface`."""
-    return {
-        "valley": Surface(ill_conditioned(50, angle_deg=30), (-4.0, 3.0), (-5.0, 5.0), (-3.5, 3.5)),
-        "Rosenbrock": Surface(Rosenbrock(), (-1.2, 1.0), (-1.6, 1.6), (-0.6, 1.6)),
-        "bumpy": Surface(Bumpy(), (4.5, 3.0), (-5.0, 6.0), (-4.5, 4.5)),
-        "line fit": Surface(LinearRegression(*line_data()), (0.0, 0.0), (-0.5, 3.0), (-2.0, 2.0)),
-    }
-
-
-SURFACES = tuple(make_surfaces())
-
-# The learning rates of the chapter's race, tuned for each surface and optimizer: the best
-# lr = 10^(k/4) for k = -16 .. 2 (1e-4 .. 3.16) by the worst loss over the last 10 of STEPS
-# steps. Stored as k; tests/test_explore_optimizers.py tunes again and checks them.
-LR_EXPONENTS = np.arange(-16, 3)
-LR_GRID = 10.0 ** (LR_EXPONENTS / 4)
-RACE_K = {
-    ("valley", "SGD"): 1,
-    ("valley", "momentum"): -3,
-    ("valley", "Nesterov"): 0,
-    ("valley", "RMSprop"): -3,
-    ("valley", "Adam"): 1,
-    ("Rosenbrock", "SGD"): -10,
-    ("Rosenbrock", "momentum"): -10,
-    ("Rosenbrock", "Nesterov"): -12,
-    ("Rosenbrock", "RMSprop"): -5,
-    ("Rosenbrock", "Adam"): 0,
-    ("bumpy", "SGD"): -2,
-    ("bumpy", "momentum"): -4,
-    ("bumpy", "Nesterov"): -4,
-    ("bumpy", "RMSprop"): -4,
-    ("bumpy", "Adam"): 1,
-    ("line fit", "SGD"): -5,
-    ("line fit", "momentum"): -7,
-    ("line fit", "Nesterov"): -6,
-    ("line fit", "RMSprop"): -4,
-    ("line fit", "Adam"): -1,
-}
-RACE_LR = {key: float(10.0 ** (k / 4)) for key, k in RACE_K.items()}
-
-
-def make_optimizer(
-    name: str, lr, momentum: float = 0.9, beta1: float = 0.9, beta2: float = 0.999
-) -> Optimizer:
-    """The optimizer ``name`` of :data:`OPTIMIZERS` with the sliders' values.
-
-    SGD uses lr only; momentum and Nesterov use lr and momentum; RMSprop uses
-    lr and β₂ as its ``alpha``; Adam uses lr, β₁ and β₂. ``lr`` may be an
-    array (one run per entry). ValueError for an unknown name or a bad value
-    (Nesterov needs momentum > 0).
-    """
-    if name == "SGD":
-        return SGD(lr=lr)
-    if name == "momentum":
-        return SGD(lr=lr, momentum=momentum)
-    if name == "Nesterov":
-        return SGD(lr=lr, momentum=momentum, nesterov=True)
-    if name == "RMSprop":
-        return RMSprop(lr=lr, alpha=beta2)
-    if name == "Adam":
-        return Adam(lr=lr, betas=(beta1, beta2))
-    raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}")
-
-
 SLIDERS_USED = {
     "SGD": ("lr",),
     "momentum": ("lr", "momentum"),
@@ -122,30 +45,12 @@ SLIDERS_USED = {
 
 
 def race(problem: Problem, optimizer: Optimizer, x0, steps: int = STEPS):
-    """Run ``optimizer`` from ``x0``: returns (points, losses, steps taken, diverged).
-
-    The same steps as :func:`helpers.descent.descend` with its default
-    divergence test (a loss that is not finite or above 1e6·max(|f(x₀)|, 1)
-    stops the run), without its bookkeeping, so that a slider move stays
-    fast. ``points`` and ``losses`` hold the finite entries of descend's
-    records.
-    """
-    x = np.asarray(x0, dtype=float)
-    loss = float(problem.loss(x))
-    limit = DIVERGE_FACTOR * max(abs(loss), 1.0)
-    points, losses = [x], [loss]
-    with np.errstate(all="ignore"):
-        for k in range(1, steps + 1):
-            x = optimizer.step(x, problem.grad(x))
-            finite = bool(np.all(np.isfinite(x)))
-            loss = float(problem.loss(x)) if finite else np.inf
-            if finite:
-                points.append(x)
-            if np.isfinite(loss):
-                losses.append(loss)
-            if not np.isfinite(loss) or loss > limit:
-                return np.array(points), np.array(losses), k, True
-    return np.array(points), np.array(losses), steps, False
+    """Run ``optimizer`` from ``x0`` with :func:`helpers.descent.descend`: returns the points
+    and losses to draw (descend's records without the non-finite ones of a diverged last
+    step), the steps taken and whether the run diverged."""
+    run = descend(problem, optimizer, x0, steps=steps)
+    points = run.points[np.all(np.isfinite(run.points), axis=-1)]
+    return points, run.losses[np.isfinite(run.losses)], run.steps, run.diverged
 
 
 def legend_image(lines, dpi: float) -> np.ndarray:

@@ -42,7 +42,6 @@ STEPS = 200
 BATCH = 10
 SEED = 0  # the mini-batch order, the same for every run
 LAST = 20  # the message averages loss − minimum over the last LAST steps
-DIVERGE_FACTOR = 1e6  # as descend's default
 LR_EXPONENTS = (-3.0, np.log10(0.5), 0.05)  # the lr slider: 10^-3 .. 0.5 in steps of 10^0.05
 
 # What the sliders mean for each schedule (shown in the docs and the message).
@@ -117,21 +116,17 @@ def make_scheduler(
 class ScheduleView:
     """The lr per step (left) and loss − minimum per step (right) for one schedule.
 
-    The view of :func:`schedule_explorer`. It runs the loop of
-    :func:`helpers.descent.descend` (same mini-batches, same order of
-    optimizer and scheduler steps) without its bookkeeping, and evaluates
-    the losses of all the points at once afterwards: a slider move stays fast.
-    Chapter 6.
+    The view of :func:`schedule_explorer`; every run is a call of
+    :func:`helpers.descent.descend`. Chapter 6.
     """
 
     def __init__(self, fig: Figure):
         self.problem = noisy_regression()
         self.x0 = np.zeros(self.problem.param_shape)
         self.minimum = self.problem.minimum
-        self.batches = _batches(self.problem.n)
         # Constant-lr runs for every position of the lr slider, in one call.
         self.lr_grid = 10.0 ** np.arange(*LR_EXPONENTS)
-        self.constant = self._descend(self.lr_grid[:, None]).losses
+        self.constant = self._descend(SGD(lr=self.lr_grid[:, None])).losses
         self._extra: dict[float, np.ndarray] = {}  # constant runs for lrs off the slider
         self.lr_ax, self.loss_ax = fig.subplots(1, 2)
         steps = np.arange(STEPS + 1)
@@ -145,16 +140,10 @@ class ScheduleView:
         self.lr_ax.set(xlim=(0, STEPS), xlabel="step t", ylabel="lr")
         self.loss_ax.set(xlim=(0, STEPS), xlabel="step t", ylabel="loss − minimum")
 
-    def _descend(self, lr) -> Trajectory:
-        return descend(
-            self.problem,
-            SGD(lr=lr),
-            self.x0,
-            steps=STEPS,
-            batch_size=BATCH,
-            rng=SEED,
-            record_points=False,
-        )
+    def _descend(self, optimizer: SGD, scheduler=None) -> Trajectory:
+        """``optimizer`` (and ``scheduler``) from x0 for STEPS steps, on the same mini-batches."""
+        return descend(self.problem, optimizer, self.x0, steps=STEPS, scheduler=scheduler,
+                       batch_size=BATCH, rng=SEED, record_points=False)  # fmt: skip
 
     def reference(self, lr: float) -> np.ndarray:
         """Losses of the constant-lr run with this lr (precomputed when lr is on the slider)."""
@@ -162,42 +151,15 @@ class ScheduleView:
         if abs(self.lr_grid[i] - lr) <= 1e-9 * lr:
             return self.constant[:, i]
         if lr not in self._extra:
-            self._extra[lr] = self._descend(lr).losses
+            self._extra[lr] = self._descend(SGD(lr=lr)).losses
         return self._extra[lr]
 
     def run(self, schedule: str, lr: float, gamma: float, period: int):
         """(lrs, losses, diverged) of SGD with this schedule: the lr of each step, the loss at
-        each point, and whether the run diverged.
-
-        As :func:`descend` with ``batch_size=BATCH, rng=SEED``; a run that
-        diverges is cut where descend would stop it.
-        """
+        each point, and whether the run diverged (then both end where descend stopped it)."""
         optimizer = SGD(lr=lr)
-        scheduler = make_scheduler(schedule, optimizer, gamma, period)
-        plateau = isinstance(scheduler, ReduceLROnPlateau)
-        problem, x = self.problem, self.x0
-        points, lrs = [x], []
-        with np.errstate(all="ignore"):
-            for rows in self.batches:
-                lrs.append(optimizer.lr)
-                x = optimizer.step(x, problem.grad(x, rows))
-                points.append(x)
-                if not np.all(np.abs(x) < 1e100):  # far past descend's limit: stop
-                    break
-                if plateau:
-                    scheduler.step(float(problem.loss(x)))
-                elif scheduler is not None:
-                    scheduler.step()
-            losses = problem.loss(np.array(points))
-        # descend stops at the first loss above its limit (or not finite) and records it.
-        limit = DIVERGE_FACTOR * max(abs(losses[0]), 1.0)
-        bad = ~(losses <= limit)
-        diverged = bool(bad.any())
-        if diverged:
-            stop = int(np.argmax(bad))
-            losses = np.where(np.isfinite(losses), losses, np.inf)[: stop + 1]
-            lrs = lrs[:stop]
-        return np.array(lrs), losses, diverged
+        run = self._descend(optimizer, make_scheduler(schedule, optimizer, gamma, period))
+        return run.lrs, run.losses, run.diverged
 
     def update(
         self,
@@ -225,16 +187,6 @@ class ScheduleView:
             f"{schedule} ({SCHEDULES[schedule]}), lr {lr:.3g}: loss − minimum over the last "
             f"{LAST} steps {np.mean(gap[-LAST:]):.2e} (red); with a constant lr {constant} (grey)."
         )
-
-
-def _batches(n: int) -> list[np.ndarray]:
-    """The rows of each of the STEPS mini-batches, in the order descend draws them."""
-    rng = np.random.default_rng(SEED)
-    batches: list[np.ndarray] = []
-    while len(batches) < STEPS:
-        order = rng.permutation(n)
-        batches += [order[i : i + BATCH] for i in range(0, n, BATCH)]
-    return batches[:STEPS]
 
 
 def schedule_explorer(
