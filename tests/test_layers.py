@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,13 @@ def test_chapters_take_only_explorers_from_explorer_modules(path):
 def test_exercise_checks_import_no_explorer(path):
     modules = imported_modules(ast.parse(path.read_text()))
     assert [m for m in modules if ".explore_" in m or m.startswith("ipywidgets")] == []
+
+
+def test_the_readme_map_counts_the_lines_of_each_core_module():
+    readme = (ROOT / "README.md").read_text()
+    table = dict(re.findall(r"^\| `(helpers/[a-z_]+\.py)` \| .* \| (\d+) \|$", readme, re.M))
+    assert set(table) == {str(p.relative_to(ROOT)) for p in CORE}
+    for path in CORE:
+        assert int(table[str(path.relative_to(ROOT))]) == len(path.read_text().splitlines())
+    total = re.search(r"^\| \*\*core in all\*\* \| \| \*\*([\d,]+)\*\* \|$", readme, re.M)
+    assert int(total[1].replace(",", "")) == sum(int(n) for n in table.values())
