@@ -47,6 +47,10 @@ def test_chapter_1_answers(check, answer, expected):
 
 
 def test_the_printed_bound_is_the_one_the_check_uses():
-    # lr = 0.4 gives |1 − 2·lr| = 0.2 exactly, and fails: the bound shown must be below 0.2.
-    assert not ch01.check_fast_lr(0.4)
-    assert (1e-6 / 10) ** (1 / 10) < 0.19955
+    # 10·|1 − 2·lr|¹⁰ < 1e-6 needs |1 − 2·lr| below 10^-0.7 = 0.19953: lr = 0.4 (0.2) fails,
+    # and the check passes just inside the bound and fails just outside it, on both sides of 0.5.
+    bound = 10**-0.7
+    assert f"below {bound:.4f}" in ch01.check_fast_lr(0.4).message
+    for sign in (-1, 1):
+        assert ch01.check_fast_lr((1 + sign * bound * (1 - 1e-6)) / 2)
+        assert not ch01.check_fast_lr((1 + sign * bound * (1 + 1e-6)) / 2)

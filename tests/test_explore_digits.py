@@ -91,7 +91,8 @@ def test_only_the_mistakes_are_shown_when_asked(trained):
     net, params, curves, X_test, y_test = trained
     view = DigitBrowser(new_figure(), net, params, X_test, y_test)
     for model in params:
-        wrong = np.flatnonzero(net.predict(params[model], X_test) != y_test)
+        pred = probabilities(net, params[model], X_test).argmax(axis=1)
+        wrong = np.flatnonzero(pred != y_test)
         np.testing.assert_array_equal(view.rows(model, "mistakes"), wrong)
         for index in range(len(wrong)):
             assert ", wrong." in view.update(model=model, show="mistakes", index=index)
