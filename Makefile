@@ -18,7 +18,7 @@ help:
 	@echo "make nbval         stored outputs reproduce; one chapter: make nbval NOTEBOOKS=book/03-learning-rate.ipynb"
 	@echo "make build-strict  the book build with warnings as errors"
 	@echo "make browser       the built site in Chromium (CHROMIUM=/path for another browser)"
-	@echo "make execute       re-execute notebooks in place; one chapter: make execute NOTEBOOKS=book/03-learning-rate.ipynb"
+	@echo "make execute       re-execute notebooks in place, then fill their numbers; one chapter: make execute NOTEBOOKS=book/03-learning-rate.ipynb"
 	@echo "make lab           open the book in JupyterLab"
 	@echo "make bench         time notebooks, build, explorers, optimizers against torch"
 
@@ -95,6 +95,7 @@ execute: install-test
 	    --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.kernel_name=python3 \
 	    --ExecutePreprocessor.store_widget_state=False "$$nb"; \
 	done
+	$(BIN)/python -m helpers.book.markup $(NOTEBOOKS)
 
 # Not a test and not run by CI: timings for the README (see tests/benchmark.py).
 bench: install-test offline

@@ -1,7 +1,7 @@
 """The exercises: every worked solution in the book passes its check; wrong answers get hints.
 
 The solutions are read out of the notebooks themselves (the python blocks
-inside ``Solution`` dropdowns), so the code a reader sees is the code tested.
+inside the worked solutions), so the code a reader sees is the code tested.
 """
 
 import ast
@@ -16,19 +16,20 @@ import pytest
 
 import helpers.book.exercises
 from helpers.book.exercises import Feedback, ch01, checker
+from helpers.book.markup import SOLUTION
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
-SOLUTION = re.compile(r":::\{admonition\} Solution\s*\n:class: dropdown\s*\n(.*?)\n:::", re.DOTALL)
 CODE = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 
 def solutions():
-    """(notebook, index, code) for every python block inside a Solution dropdown."""
+    """(notebook, index, code) for every python block inside a worked solution."""
     found = []
     for path in sorted(BOOK.glob("*.ipynb")):
         cells = json.loads(path.read_text())["cells"]
-        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-        for i, block in enumerate(SOLUTION.findall(text)):
+        texts = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+        blocks = [match[1] for text in texts if (match := SOLUTION.match(text))]
+        for i, block in enumerate(blocks):
             for code in CODE.findall(block):
                 found.append(pytest.param(path.stem, code, id=f"{path.stem}-solution{i + 1}"))
     return found

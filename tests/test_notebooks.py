@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.book.markup import GLUE, SOLUTION
+
 BOOK = Path(__file__).resolve().parent.parent / "book"
 NOTEBOOKS = sorted(BOOK.glob("[0-9][0-9]-*.ipynb"))
 
@@ -74,10 +76,10 @@ def test_every_figure_has_a_caption_a_name_and_alt_text(notebook):
 
 
 def test_every_glued_name_in_the_text_is_glued_by_the_code(notebook):
-    """Every {glue} in the prose has a value in the stored outputs (which nbval checks are
-    what the code computes), whether the code names it literally or in a loop."""
+    """Every number span in the prose has a value in the stored outputs (which nbval checks
+    are what the code computes), whether the code names it literally or in a loop."""
     text = "\n".join(source(c) for c in cells(notebook, "markdown"))
-    used = set(re.findall(r"\{glue(?::\w+)?\}`([\w.-]+)", text))
+    used = {match[1] for match in GLUE.finditer(text)}
     glued = {
         output["metadata"]["scrapbook"]["name"]
         for cell in cells(notebook, "code")
@@ -110,13 +112,13 @@ def test_chapter_shape_recap_then_exercises(notebook):
     assert headings.index("## Recap") < headings.index("## Exercises")
     text = "\n".join(source(c) for c in cells(notebook, "markdown"))
     assert "you will be able to" in text.lower(), "say what the reader will be able to do"
-    assert 3 <= text.count(":::{admonition} Solution") <= 5, "3 to 5 exercises with solutions"
+    solutions = [c for c in cells(notebook, "markdown") if SOLUTION.match(source(c))]
+    assert 3 <= len(solutions) <= 5, "3 to 5 exercises with solutions"
 
 
 def test_each_solution_is_a_cell_of_its_own(notebook):
     """So that a teacher can hide the solutions by tagging those cells remove-cell."""
     for i, cell in enumerate(cells(notebook, "markdown")):
-        text = source(cell).strip()
-        if ":::{admonition} Solution" in text:
-            assert text.startswith(":::{admonition} Solution"), f"markdown cell {i}: text before"
-            assert text.endswith(":::") and text.count("\n:::\n") == 0, f"markdown cell {i}: after"
+        text = source(cell)
+        if "<details" in text or "</details>" in text:
+            assert SOLUTION.match(text), f"markdown cell {i}: a solution and nothing else"

@@ -1,4 +1,11 @@
-"""Small fixes to the book's HTML build, loaded from _config.yml (sphinx.local_extensions).
+"""The book's own Sphinx extension, loaded from _config.yml (sphinx.local_extensions).
+
+- The chapters are written in markup Jupyter renders as it is (a number is
+  ``<span data-glue="name">4</span>``, a solution a ``<details>`` element; see
+  ``helpers/book/markup.py``). Before MyST-NB parses a notebook, each element
+  becomes the MyST it stands for (``{glue:text}`name```, a dropdown admonition),
+  so the website shows the stored glue value, numbered references, linked
+  citations and dropdowns, as it always has.
 
 - sphinx-thebe 0.3.1 registers its configuration script from an event that
   runs after the HTML builder has copied the registered scripts, so the
@@ -8,6 +15,8 @@
 """
 
 from __future__ import annotations
+
+from helpers.book.markup import notebook_to_myst
 
 
 def _script_key(script) -> tuple:
@@ -31,6 +40,12 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> Non
     scripts[:] = unique
 
 
+def notebook_markup_to_myst(app, docname, source) -> None:
+    if str(app.env.doc2path(docname)).endswith(".ipynb"):
+        source[0] = notebook_to_myst(source[0])
+
+
 def setup(app):
+    app.connect("source-read", notebook_markup_to_myst)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
