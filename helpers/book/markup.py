@@ -150,7 +150,7 @@ def fill_file(path: Path) -> bool:
     path = Path(path)
     before = path.read_text()
     nb = fill(json.loads(before), chapter_number(path))
-    after = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    after = json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"  # as nbformat
     if after != before:
         path.write_text(after)
     return after != before
