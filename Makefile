@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
-.PHONY: help install install-test offline book test lint unit nbval build-strict browser bench nbval-repeat execute lab clean
+.PHONY: help install install-test offline book test lint unit nbval build-strict browser binder bench nbval-repeat execute lab clean
 
 help:
 	@echo "make book          build the HTML book into _build/html"
@@ -17,7 +17,8 @@ help:
 	@echo "make unit          pytest tests/ (about a minute)"
 	@echo "make nbval         stored outputs reproduce; one chapter: make nbval NOTEBOOKS=book/03-learning-rate.ipynb"
 	@echo "make build-strict  the book build with warnings as errors"
-	@echo "make browser       the built site in Chromium (CHROMIUM=/path for another browser)"
+	@echo "make browser       the built site, and the chapters in JupyterLab, in Chromium (CHROMIUM=/path)"
+	@echo "make binder        Binder's environment (binder/) alone runs every chapter"
 	@echo "make execute       re-execute notebooks in place, then fill their numbers; one chapter: make execute NOTEBOOKS=book/03-learning-rate.ipynb"
 	@echo "make lab           open the book in JupyterLab"
 	@echo "make bench         time notebooks, build, explorers, optimizers against torch"
@@ -86,7 +87,26 @@ build-strict: install-test offline
 browser: install-test
 	$(BIN)/python -m pytest tests/browser -m browser -p no:cacheprovider
 
-test: lint unit nbval build-strict browser
+# Binder's environment, built as Binder builds it (binder/requirements.txt, from the
+# repository's top folder), runs every chapter with nothing else installed.
+BINDER_VENV := .venv-binder
+$(BINDER_VENV)/.installed: binder/requirements.txt pyproject.toml
+	rm -rf $(BINDER_VENV)
+	$(PYTHON) -m venv $(BINDER_VENV)
+	$(BINDER_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BINDER_VENV)/bin/python -m pip install --quiet -r binder/requirements.txt
+	touch $@
+
+binder: $(BINDER_VENV)/.installed
+	$(BINDER_VENV)/bin/python -m pip check
+	! $(BINDER_VENV)/bin/python -m pip show --quiet jupyter-book 2>/dev/null
+	rm -rf _build/binder && mkdir -p _build/binder
+	$(BINDER_VENV)/bin/jupyter nbconvert --to notebook --execute --output-dir _build/binder \
+	  --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.kernel_name=python3 \
+	  --log-level=ERROR $(NOTEBOOKS)
+	@echo "Binder's environment ran all $(words $(NOTEBOOKS)) chapters: _build/binder/"
+
+test: lint unit nbval build-strict browser binder
 
 execute: install-test
 	for nb in $(NOTEBOOKS); do \
