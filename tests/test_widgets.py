@@ -1,6 +1,8 @@
 """Explorers: the work a slider move does, called as plain functions, without a browser."""
 
 import itertools
+import json
+import re
 import warnings
 
 import ipywidgets
@@ -106,6 +108,12 @@ def test_static_frames_cover_the_slider_and_restore_the_live_view():
     page = static_html(explorer, count=4)
     assert page.count('"image": "') == len(values)
     assert "lr = 0.001" in page and "Explorer frame for" in page
+    # Without a script (an untrusted notebook, no JavaScript) the page shows the frame of
+    # the slider's own value, lr = 0.1, and hides the sliders that could not move it.
+    frames = json.loads(re.search(r'<script type="application/json">(.*?)</script>', page)[1])
+    shown = re.search(r'<img src="data:image/webp;base64,([^"]+)" alt="([^"]+)"', page)
+    assert shown[1] == frames[2]["image"] and "lr = 0.1." in shown[2]
+    assert '<div class="gd-static-controls" hidden>' in page
     explorer.refresh()
     assert bytes(explorer.image.value) == live
 

@@ -190,6 +190,7 @@ _PLAYER_JS = """
     note.textContent = frames[index].message;
   }
   inputs.forEach(function (input) { input.addEventListener("input", show); });
+  box.querySelector(".gd-static-controls").hidden = false;
   show();
 })();
 """
@@ -226,20 +227,25 @@ def static_html(explorer: Explorer, count: int = 16) -> str:
             }
         )
     explorer.refresh()  # leave the live view as the controls say
-    sliders = []
+    sliders, first = [], 0  # first: the frame the sliders start at, as the player counts
     for n in names:
         control, values = explorer.controls[n], grid[n]
         labels = [_label(control, v) for v in values]
         start = values.index(control.value) if control.value in values else 0
+        first = first * len(values) + start
         sliders.append(
             f'<label class="gd-static-control">{html.escape(control.description or n)} '
             f'<input type="range" min="0" max="{len(values) - 1}" step="1" value="{start}" '
             f"data-labels='{html.escape(json.dumps(labels))}'><output></output></label>"
         )
+    # The first frame is in the page itself, so it shows where no script runs (an untrusted
+    # notebook in Jupyter, a browser without JavaScript); the sliders appear with the player.
     return (
         '<div class="gd-static-explorer">'
-        f'<div class="gd-static-controls">{"".join(sliders)}</div>'
-        '<p class="gd-static-message"></p><img alt="" style="max-width: 100%;">'
+        f'<div class="gd-static-controls" hidden>{"".join(sliders)}</div>'
+        f'<p class="gd-static-message">{html.escape(frames[first]["message"])}</p>'
+        f'<img src="data:image/webp;base64,{frames[first]["image"]}" '
+        f'alt="{html.escape(frames[first]["alt"])}" style="max-width: 100%;">'
         f'<script type="application/json">{json.dumps(frames)}</script>'
         '<p class="gd-static-note"><em>A static version of the explorer: its frames were drawn '
         "when the book was built. Run the notebook to move every slider live.</em></p>"
