@@ -13,10 +13,11 @@ class Value:
     input.grad += (∂output/∂input)·output.grad, from the output back to every input."""
 
     def __init__(self, data: float, _inputs: tuple = (), op: str = ""):
-        self.data, self.grad, self.op, self._inputs = float(data), 0.0, op, _inputs
+        self.data, self.grad = float(data), 0.0  # grad: ∂output/∂self, set by output.backward()
+        self.op, self._inputs = op, _inputs  # how it was made: "+", "*", ... ("" for an input)
 
     def __repr__(self) -> str:
-        data, grad = (float(f"{v:.6g}") for v in (self.data, self.grad))  # 6 significant digits
+        data, grad = float(f"{self.data:.6g}"), float(f"{self.grad:.6g}")  # 6 significant digits
         return f"Value(data={data!r}, grad={grad!r})"
 
     def __add__(self, other):
@@ -70,11 +71,8 @@ class Value:
     __radd__, __rmul__ = __add__, __mul__  # a + b = b + a and a·b = b·a
 
     def backward(self) -> None:
-        """Set v.grad = ∂self/∂v for every value v that self was computed from.
-
-        The gradients are reset first: calling backward() twice gives the
-        same numbers, not twice as much.
-        """
+        """Set v.grad = ∂self/∂v for every value v that self was computed from. The gradients
+        are reset first: calling backward() twice gives the same numbers, not twice as much."""
         order = self._topological_order()  # each value after its inputs
         for v in order:
             v.grad = 0.0
@@ -84,12 +82,12 @@ class Value:
                 inp.grad += local * v.grad  # chain rule; += sums over uses
 
     def _topological_order(self) -> list["Value"]:
-        order, seen, stack = [], set(), [(self, False)]  # each value after all of its inputs
+        order, seen, stack = [], set(), [(self, False)]  # depth first, on a stack: no recursion
         while stack:
             v, inputs_done = stack.pop()
-            if inputs_done:
+            if inputs_done:  # every input of v is in the order already
                 order.append(v)
-            elif id(v) not in seen:
+            elif id(v) not in seen:  # the first visit: v comes back (True) after its inputs
                 seen.add(id(v))
                 stack.append((v, True))
                 stack.extend((inp, False) for inp, _ in v._inputs if id(inp) not in seen)

@@ -53,12 +53,14 @@ def train_test_split(X, y, test_fraction=0.2, seed=0, stratify=False):
     test_fraction = in_range("test_fraction", test_fraction, 0.0, 1.0, low_open=True)
     rng, n = np.random.default_rng(integer("seed", seed)), len(y)
     if stratify:
-        test = [rng.permutation(np.flatnonzero(y == label)) for label in np.unique(y)]
-        test = rng.permutation(np.concatenate([t[: round(test_fraction * len(t))] for t in test]))
+        by_label = [rng.permutation(np.flatnonzero(y == label)) for label in np.unique(y)]
+        test = np.concatenate([rows[: round(test_fraction * len(rows))] for rows in by_label])
+        test = rng.permutation(test)
         train = rng.permutation(np.setdiff1d(np.arange(n), test))
     else:
         order = rng.permutation(n)
-        test, train = order[: round(test_fraction * n)], order[round(test_fraction * n) :]
+        n_test = round(test_fraction * n)
+        test, train = order[:n_test], order[n_test:]
     if len(test) == 0 or len(train) == 0:
         raise ValueError(f"test_fraction={test_fraction} leaves an empty train or test set")
     return X[train], X[test], y[train], y[test]

@@ -49,82 +49,101 @@ def descend(problem, optimizer, x0, steps=None, *, scheduler=None, scheduler_int
     until ``steps`` (or ``epochs``), ‖g_k‖ < grad_tol, |f(x_{k+1}) − f(x_k)| < loss_tol, ‖x_{k+1}
     − x_k‖ < step_tol, or a value not finite or a loss > diverge_factor·max(|f(x_0)|, 1). Array
     hyperparameters or a batch of x0 make a batch of runs. Chapters 1, 3 (stops), 4 (batches)."""
-    x, steps, per_epoch, rng = check_arguments(**locals())  # every argument, by name
-    batch = x.shape[: x.ndim - len(problem.param_shape)]
-    coordinates, first = tuple(range(len(batch), x.ndim)), (...,) + (0,) * len(problem.param_shape)
+    x, steps, per_epoch, rng = check_arguments(problem, optimizer, x0, steps, epochs, batch_size,
+        rng, scheduler, scheduler_interval, grad_tol, loss_tol, step_tol,
+        diverge_factor)  # fmt: skip
+    batch = x.shape[: x.ndim - len(problem.param_shape)]  # the leading axes: one entry per run
+    coordinates = tuple(range(len(batch), x.ndim))  # the axes of one run's point
+    first = (...,) + (0,) * len(problem.param_shape)  # the first coordinate of each run's point
     rows = None if batch_size is None else mini_batches(problem.n, batch_size, rng)
     points = np.full((steps + 1, *x.shape), np.nan)
     losses, grad_norms = np.full((steps + 1, *batch), np.nan), np.full((steps + 1, *batch), np.nan)
     lrs, reason = np.full((steps, *batch), np.nan), np.full(batch, "max_steps", dtype=object)
-    going, taken = np.ones(batch, dtype=bool), np.zeros(batch, dtype=int)
-
-    def norm(v):  # ‖v‖ of each run
-        return np.sqrt(np.sum(v * v, axis=coordinates))
+    going = np.ones(batch, dtype=bool)  # the runs that have not stopped yet
+    taken = np.zeros(batch, dtype=int)  # the number of steps each run has taken
 
     def stop(**criteria):  # each run still going stops at the first criterion that holds for it
         for why, holds in criteria.items():
-            reason[holds & going], going[holds] = why, False
-
-    def take_step(x, g):  # x_{k+1}, f(x_{k+1}), and the runs that went on to a finite point
-        x_new = optimizer.step(x, np.where(np.expand_dims(going, coordinates), g, 0.0))
-        loss_new = np.asarray(problem.loss(np.where(np.isfinite(x_new), x_new, 0.0)), float)
-        finite = going & np.all(np.isfinite(x_new), axis=coordinates) & np.isfinite(loss_new)
-        return x_new, np.where(finite, loss_new, np.inf), finite
+            reason[holds & going] = why
+            going[holds] = False
 
     with np.errstate(all="ignore"):  # a diverging run overflows quietly; the loop stops it
         loss = np.asarray(problem.loss(x), dtype=float)
-        limit = diverge_factor * np.maximum(np.abs(loss), 1.0)
+        limit = diverge_factor * np.maximum(np.abs(loss), 1.0)  # a loss above it has diverged
         losses[0], points[0], k = loss, x, 0
         while k < steps and going.any():
             g = problem.grad(x) if rows is None else problem.grad(x, next(rows))
-            grad_norms[k] = np.where(going, norm(g), np.nan)
-            stop(diverged=~np.isfinite(grad_norms[k]), grad_norm=grad_norms[k] < (grad_tol or 0))
+            grad_norms[k] = np.where(going, norms(g, coordinates), np.nan)
+            stop(diverged=~np.isfinite(grad_norms[k]), grad_norm=below(grad_norms[k], grad_tol))
             if not going.any():
                 break
             lrs[k] = np.where(going, np.broadcast_to(optimizer.lr, x.shape)[first], np.nan)
-            x_new, loss_new, finite = take_step(x, g)
-            k, moved = k + 1, going.copy()
-            taken[moved], losses[k, moved], points[k, moved] = k, loss_new[moved], x_new[moved]
+            x_new, loss_new, finite = take_step(problem, optimizer, x, g, going, coordinates)
+            k += 1
+            moved = going.copy()  # the runs that took step k (the stop below may end some)
+            taken[moved] = k
+            losses[k, moved] = loss_new[moved]
+            points[k, moved] = x_new[moved]
             stop(diverged=~finite | (loss_new > limit),
-                 loss_change=np.abs(loss_new - loss) < (loss_tol or 0),
-                 step_size=norm(x_new - x) < (step_tol or 0))  # fmt: skip
-            x[finite], loss[finite] = x_new[finite], loss_new[finite]  # else the last finite point
+                 loss_change=below(np.abs(loss_new - loss), loss_tol),
+                 step_size=below(norms(x_new - x, coordinates), step_tol))  # fmt: skip
+            x[finite] = x_new[finite]  # a run that left the finite numbers keeps its last point
+            loss[finite] = loss_new[finite]
             if scheduler is not None and (scheduler_interval == "step" or k % per_epoch == 0):
-                scheduler.step(float(loss) if loss.ndim == 0 else None)
-        at_end = np.take_along_axis(grad_norms, taken[None], axis=0)  # where each run ended
-        at_end = np.where(np.isnan(at_end) & (reason != "diverged"), norm(problem.grad(x)), at_end)
+                scheduler.step(float(loss) if loss.ndim == 0 else None)  # a loss for one run only
+        at_end = np.take_along_axis(grad_norms, taken[None], axis=0)  # ‖g‖ where each run ended
+        missing = np.isnan(at_end) & (reason != "diverged")  # the loop ended before computing it
+        at_end = np.where(missing, norms(problem.grad(x), coordinates), at_end)
         np.put_along_axis(grad_norms, taken[None], at_end, axis=0)
-    last = int(taken.max(initial=0)) + 1
+    last = int(taken.max(initial=0)) + 1  # the rows the longest run filled
+    # steps, stop_reason, x and loss of each run: plain numbers, not 0-d arrays, for one run
     ends = [a.item() if a.ndim == 0 else a for a in (taken, reason.astype(str), x, loss)]
     return Trajectory(points[:last] if record_points else None, losses[:last], grad_norms[:last],
                       lrs[: last - 1], *ends, per_epoch)  # fmt: skip
 
 
+def norms(v, axes):  # ‖v‖ of each run: √(sum of squares) over the axes of one run's point
+    return np.sqrt(np.sum(v * v, axis=axes))
+
+
+def below(values, tolerance):  # values < tolerance; all False if it is None: that stop is off
+    return np.zeros(np.shape(values), dtype=bool) if tolerance is None else values < tolerance
+
+
+def take_step(problem, optimizer, x, g, going, coordinates):  # x_{k+1}, f(x_{k+1}), finite runs
+    x_new = optimizer.step(x, np.where(np.expand_dims(going, coordinates), g, 0.0))  # 0: stopped
+    loss_new = np.asarray(problem.loss(np.where(np.isfinite(x_new), x_new, 0.0)), float)
+    finite = going & np.all(np.isfinite(x_new), axis=coordinates) & np.isfinite(loss_new)
+    return x_new, np.where(finite, loss_new, np.inf), finite
+
+
 def check_arguments(problem, optimizer, x0, steps, epochs, batch_size, rng, scheduler,
-                    scheduler_interval, **rest):  # fmt: skip
-    """The batch of runs (x0 broadcast against array hyperparameters), steps, steps per epoch."""
+                    scheduler_interval, grad_tol, loss_tol, step_tol, diverge_factor):  # fmt: skip
+    """Check them all; return x0 broadcast to the batch of runs, steps, steps per epoch, rng."""
     if not isinstance(problem, Problem):
         raise ValueError(f"problem must be a helpers.problems.Problem, got {problem!r}")
     check_optimizer(optimizer)
     if scheduler is not None and getattr(scheduler, "optimizer", None) is not optimizer:
         raise ValueError("scheduler must be built on the same optimizer that is passed in")
     one_of("scheduler_interval", scheduler_interval, ("step", "epoch"))
-    for name in ("grad_tol", "loss_tol", "step_tol", "diverge_factor"):
-        if rest[name] is not None or name == "diverge_factor":  # only a tolerance may be None
-            positive_number(name, rest[name])
+    for name, tol in (("grad_tol", grad_tol), ("loss_tol", loss_tol), ("step_tol", step_tol)):
+        if tol is not None:  # None: that stop is off
+            positive_number(name, tol)
+    positive_number("diverge_factor", diverge_factor)
     x, shape = finite_array("x0", x0), problem.param_shape
     if x.ndim < len(shape) or x.shape[x.ndim - len(shape) :] != shape:
         raise ValueError(f"x0 must have shape {shape} (or a batch of them), got {x.shape}")
-    n = getattr(problem, "n", None) if batch_size is not None else 1
-    if n is None:
+    n = getattr(problem, "n", None)  # the number of data rows; None if the problem has none
+    if batch_size is not None and n is None:
         raise ValueError(f"batch_size needs a problem with data rows; {problem.name} has none")
     if batch_size is not None and integer("batch_size", batch_size, minimum=1) > n:
         raise ValueError(f"batch_size must be in [1, {n}] (the number of rows), got {batch_size}")
     if epochs is not None and steps is not None:
         raise ValueError("give either steps or epochs, not both")
     per_epoch = 1 if batch_size is None else len(range(0, n, batch_size))  # batches in an epoch
-    steps = integer("epochs", epochs) * per_epoch if epochs is not None else steps
-    steps = integer("steps", 100 if steps is None else steps)
+    if epochs is not None:
+        steps = integer("epochs", epochs) * per_epoch
+    steps = integer("steps", 100 if steps is None else steps)  # 100 if neither is given
     if not isinstance(rng, np.random.Generator):
         rng = np.random.default_rng(integer("rng", rng))
     arrays = optimizer._array_shapes()

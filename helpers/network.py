@@ -60,7 +60,8 @@ class Classifier(Problem):
 
     def unpack(self, x) -> dict[str, np.ndarray]:
         """The named weight matrices of ``x``: views, so that writing them writes x."""
-        x, parts, start = self._point(x), {}, 0
+        x, parts = self._point(x), {}
+        start = 0  # where the next matrix begins in x
         for name, shape in self.shapes.items():
             parts[name] = x[start : start + math.prod(shape)].reshape(shape)
             start += math.prod(shape)

@@ -9,7 +9,6 @@ torch.optim's names, arguments and defaults::
 both. ``lr`` may be an array broadcasting against ``x``: lr of shape (100, 1) and x of shape
 (100, 2) are 100 runs. Float64 results agree with torch to about one unit in the last place per
 step (the same operations in the same order; torch fuses some multiply-adds, numpy cannot).
-SGD is introduced in chapter 1; momentum, Nesterov, Adagrad, RMSprop, Adam, AdamW in chapter 5.
 """
 
 from __future__ import annotations
@@ -29,8 +28,8 @@ def check_optimizer(optimizer: Any) -> Optimizer:
     return optimizer
 
 
-def _check(name: str, value: Any) -> Any:
-    """Hyperparameter ``name``, checked; this runs whenever one is set, as schedulers do."""
+def _check_hyperparameter(name: str, value: Any) -> Any:
+    """``value`` checked as hyperparameter ``name``: lr, momentum and the like must be >= 0."""
     if name in ("nesterov", "centered", "amsgrad", "maximize", "decoupled_weight_decay"):
         if not isinstance(value, (bool, np.bool_)):
             raise ValueError(f"{name} must be True or False, got {value!r}")
@@ -41,12 +40,16 @@ def _check(name: str, value: Any) -> Any:
         return tuple(validate.in_range(f"betas[{i}]", b, 0.0, 1.0) for i, b in enumerate(value))
     if name == "alpha":
         return validate.in_range(name, value, 0.0, 1.0)
-    return (validate.positive if name == "eps" else validate.non_negative)(name, value)
+    if name == "eps":
+        return validate.positive(name, value)
+    return validate.non_negative(name, value)
 
 
 def _lerp(start: Any, end: np.ndarray, weight: float) -> np.ndarray:
     """start + weight·(end − start), rounded as torch.lerp rounds it: from the nearer end."""
-    return start + weight * (end - start) if weight < 0.5 else end - (end - start) * (1 - weight)
+    if weight < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
 
 
 def _show(value: Any) -> str:
@@ -59,8 +62,7 @@ class Optimizer:
     """What the optimizers share: checked hyperparameters, ``t``, ``state``, and ``step``, which
     checks its input and asks ``_update`` for the next point. ``lr`` must be > 0 at construction,
     then >= 0 (a cosine schedule reaches 0); ``base_lr`` is the constructor's. ``initial_lr`` is
-    None until a scheduler stores the lr there, as torch does in ``param_group["initial_lr"]``.
-    """
+    None until a scheduler stores the lr there, as torch does in ``param_group["initial_lr"]``."""
 
     def __init__(self, **hyperparameters: Any) -> None:
         validate.positive("lr", hyperparameters["lr"])
@@ -71,15 +73,19 @@ class Optimizer:
         self.reset()
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in getattr(self, "hyperparameters", ()):
-            checked = _check(name, value)  # kept: a number as written (repr shows 0, not 0.0)
-            if type(value) not in (int, float):  # or the checked value, an array copied
-                value = checked.copy() if isinstance(checked, np.ndarray) else checked
+        # A hyperparameter is checked whenever it is set, as by a scheduler: ``opt.lr = 0.1``.
+        if name in getattr(self, "hyperparameters", ()):  # () until __init__ has listed them
+            checked = _check_hyperparameter(name, value)
+            if isinstance(checked, np.ndarray):
+                value = checked.copy()  # the optimizer's own: the caller's array may change
+            elif type(value) not in (int, float):  # an int or float is kept: repr shows 0, not 0.0
+                value = checked  # e.g. np.float64 as float, a list of betas as a tuple
         super().__setattr__(name, value)
 
     def reset(self) -> None:
         """Forget the step count and every state buffer."""
-        self.t, self.state, self._shape = 0, {}, None
+        self.t, self.state = 0, {}
+        self._shape = None  # the shape of x and the state; the next step fixes it
 
     def state_dict(self) -> dict:
         """A copy of all the next step depends on (as torch's): t, state, hyperparameters."""
@@ -106,7 +112,8 @@ class Optimizer:
         if self._shape not in (None, shape):
             raise ValueError(f"{given} gives the shape {shape}, but the state has shape "
                              f"{self._shape}: call reset() to optimize another shape")  # fmt: skip
-        self._shape, self.t = shape, self.t + 1  # only now: a refused step changes nothing
+        self._shape = shape  # only now: a refused step changes nothing
+        self.t += 1
         g = -grad if self.maximize else grad
         with np.errstate(all="ignore"):  # a diverging run overflows to inf without warnings
             return np.asarray(self._update(np.broadcast_to(x, shape), np.broadcast_to(g, shape)))
@@ -128,8 +135,7 @@ class SGD(Optimizer):
 
         g ← g + λx;   b ← μb + (1 − τ)g  (the momentum buffer; b ← g at the first step)
         g ← g + μb if nesterov, else g ← b;   x ← x − lr·g
-    Chapter 1 (plain), chapter 5 (momentum, Nesterov).
-    """
+    Chapter 1 (plain), chapter 5 (momentum, Nesterov)."""
 
     def __init__(self, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False) -> None:  # fmt: skip
@@ -139,13 +145,16 @@ class SGD(Optimizer):
             raise ValueError("nesterov=True needs momentum > 0 and dampening == 0")
 
     def _update(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
-        mu, b = self.momentum, self.state.get("momentum_buffer")
+        mu, b = self.momentum, self.state.get("momentum_buffer")  # b: None before the first step
         if np.any(self.weight_decay):
             g = g + self.weight_decay * x
         if np.any(mu):
             b = g.copy() if b is None else mu * b + (1 - self.dampening) * g
             self.state["momentum_buffer"] = b
-            g = g + mu * b if self.nesterov else np.where(mu != 0, b, g)  # b; g where μ = 0
+            if self.nesterov:
+                g = g + mu * b
+            else:
+                g = np.where(mu != 0, b, g)  # b, but g in the runs whose μ is 0 (an array μ)
         return x - self.lr * g
 
 
@@ -154,8 +163,7 @@ class Adagrad(Optimizer):
 
         g ← g + λx;   s ← s + g²  (s starts at initial_accumulator_value)
         x ← x − lr_t·g/(√s + ε),  where lr_t = lr/(1 + (t − 1)·lr_decay)
-    Chapter 5.
-    """
+    Chapter 5."""
 
     def __init__(self, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, *, maximize=False) -> None:  # fmt: skip
@@ -178,8 +186,7 @@ class RMSprop(Optimizer):
         g ← g + λx;   v ← αv + (1 − α)g²;   d = √v + ε,  or if centered:
         m ← αm + (1 − α)g and d = √(v − m²) + ε
         x ← x − lr·g/d,  or with momentum μ:  b ← μb + g/d and x ← x − lr·b
-    Chapter 5.
-    """
+    Chapter 5."""
 
     def __init__(self, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  *, maximize=False) -> None:  # fmt: skip
@@ -188,7 +195,9 @@ class RMSprop(Optimizer):
 
     def _update(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
         alpha, mu, state = self.alpha, self.momentum, self.state
-        v, m, b = (state.get(k, 0.0) for k in ("square_avg", "grad_avg", "momentum_buffer"))
+        v = state.get("square_avg", 0.0)  # each buffer is 0 before the first step
+        m = state.get("grad_avg", 0.0)
+        b = state.get("momentum_buffer", 0.0)
         if np.any(self.weight_decay):
             g = g + self.weight_decay * x
         v = state["square_avg"] = alpha * v + (1 - alpha) * g * g
@@ -207,8 +216,7 @@ class Adam(Optimizer):
         g ← g + λx  (decoupled: x ← (1 − lr·λ)x instead)
         m ← β₁m + (1 − β₁)g;   v ← β₂v + (1 − β₂)g²  (amsgrad: v_max ← max(v_max, v), used as v)
         m_hat = m/(1 − β₁ᵗ);   v_hat = v/(1 − β₂ᵗ);   x ← x − lr·m_hat/(√v_hat + ε)
-    Chapter 5.
-    """
+    Chapter 5."""
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  maximize=False, decoupled_weight_decay=False) -> None:  # fmt: skip
@@ -217,18 +225,19 @@ class Adam(Optimizer):
                          decoupled_weight_decay=decoupled_weight_decay)  # fmt: skip
 
     def _update(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
-        (beta1, beta2), lr, t, state = self.betas, self.lr, self.t, self.state
-        m, v, v_max = (state.get(k, 0.0) for k in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"))
+        beta1, beta2 = self.betas
+        m = self.state.get("exp_avg", 0.0)  # the buffers m and v are 0 before the first step
+        v = self.state.get("exp_avg_sq", 0.0)
         if self.decoupled_weight_decay:
-            x = (1 - lr * self.weight_decay) * x
+            x = (1 - self.lr * self.weight_decay) * x
         elif np.any(self.weight_decay):
             g = g + self.weight_decay * x
-        m = state["exp_avg"] = _lerp(m, g, 1 - beta1)  # β₁m + (1 − β₁)g, rounded as torch
-        v = state["exp_avg_sq"] = beta2 * v + (1 - beta2) * g * g
-        if self.amsgrad:
-            v = state["max_exp_avg_sq"] = np.maximum(v_max, v)
-        step_size = lr / (1 - beta1**t)  # lr·m_hat = step_size·m,  m_hat = m/(1 − β₁ᵗ)
-        sqrt_v_hat = np.sqrt(v) / (1 - beta2**t) ** 0.5  # √v_hat,  v_hat = v/(1 − β₂ᵗ)
+        m = self.state["exp_avg"] = _lerp(m, g, 1 - beta1)  # β₁m + (1 − β₁)g, rounded as torch
+        v = self.state["exp_avg_sq"] = beta2 * v + (1 - beta2) * g * g
+        if self.amsgrad:  # the largest v so far is used as v
+            v = self.state["max_exp_avg_sq"] = np.maximum(self.state.get("max_exp_avg_sq", 0.0), v)
+        step_size = self.lr / (1 - beta1**self.t)  # lr·m_hat = step_size·m,  m_hat = m/(1 − β₁ᵗ)
+        sqrt_v_hat = np.sqrt(v) / (1 - beta2**self.t) ** 0.5  # √v_hat,  v_hat = v/(1 − β₂ᵗ)
         return x - step_size * m / (sqrt_v_hat + self.eps)  # x − lr·m_hat/(√v_hat + ε)
 
 

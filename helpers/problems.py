@@ -16,8 +16,8 @@ class Problem:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        quiet = np.errstate(over="ignore", invalid="ignore")  # a decorator too
-        for name in ("loss", "grad"):
+        quiet = np.errstate(over="ignore", invalid="ignore")  # np.errstate is a decorator too:
+        for name in ("loss", "grad"):  # each subclass's loss and grad run inside it
             if name in cls.__dict__:
                 setattr(cls, name, quiet(cls.__dict__[name]))
 
@@ -48,8 +48,10 @@ class Parabola(Problem):
         self.minimum = self.c - self.b * self.b / (4 * self.a)
         if not np.isfinite([self.minimiser, self.minimum]).all():
             raise ValueError(f"a, b and c must give a finite minimum; a={a!r}, b={b!r}, c={c!r}")
-        terms = ["x²" if self.a == 1 else f"{self.a:g}x²"]  # then "+ 2x", "- 1" where not 0:
-        terms += [f"{'+-'[v < 0]} {abs(v):g}{p}" for v, p in ((self.b, "x"), (self.c, "")) if v]
+        terms = ["x²" if self.a == 1 else f"{self.a:g}x²"]
+        for coefficient, power in ((self.b, "x"), (self.c, "")):  # "+ 2x", "- 1"; no "+ 0"
+            if coefficient != 0:
+                terms.append(f"{'-' if coefficient < 0 else '+'} {abs(coefficient):g}{power}")
         self.name = "f(x) = " + " ".join(terms)
 
     def loss(self, x):
@@ -126,7 +128,7 @@ class Rosenbrock(Problem):
 
     def __init__(self, a: float = 1.0, b: float = 100.0):
         self.a, self.b = number("a", a), positive_number("b", b)
-        if not abs(self.a) < 1e150:  # the minimiser is (a, a²)
+        if abs(self.a) >= 1e150:  # the minimiser (a, a²) would overflow
             raise ValueError(f"a must be a number of size below 1e150, got {a!r}")
         self.minimiser = np.array([self.a, self.a**2])
 
@@ -171,15 +173,15 @@ class Bumpy(Problem):
         return np.stack([np.stack([d, off], -1), np.stack([off, d], -1)], -2)
 
     def _find_minima(self) -> np.ndarray:
-        g = np.linspace(-6, 6, 13)
-        x = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)
-        for _ in range(50):
+        grid = np.linspace(-6, 6, 13)  # Newton's method from each of 13 × 13 starts
+        x = np.stack(np.meshgrid(grid, grid), -1).reshape(-1, 2)
+        for _ in range(50):  # x ← x − H⁻¹g, each step cut to at most 1 per coordinate
             step = np.linalg.solve(self.hessian(x), self.grad(x)[..., None])[..., 0]
             x = np.clip(x - np.clip(step, -1, 1), -8, 8)
-        definite = np.linalg.eigvalsh(self.hessian(x)).min(axis=-1) > 0
-        ok = definite & (np.linalg.norm(self.grad(x), axis=-1) < 1e-12)
-        _, first = np.unique(np.round(x[ok], 6), axis=0, return_index=True)
-        found = x[ok][first]
+        definite = np.linalg.eigvalsh(self.hessian(x)).min(axis=-1) > 0  # a minimum, no saddle
+        minima = x[definite & (np.linalg.norm(self.grad(x), axis=-1) < 1e-12)]
+        _, first = np.unique(np.round(minima, 6), axis=0, return_index=True)  # each one once
+        found = minima[first]
         return found[np.argsort(self.loss(found))]
 
 

@@ -4,8 +4,7 @@ A scheduler sets the optimizer's lr of step t to η_t = ``lr_at(t)``. Building i
 call ``sched.step()`` after each ``opt.step``, as in torch. η₀ is ``opt.initial_lr``, which the
 first scheduler attached sets to the optimizer's lr (torch too). η_t is a closed form in η₀ and t,
 within 1e-12 of torch's (partly recursive) values, so schedulers do not stack: SequentialLR chains
-them. An lr may be an array: many runs at once.
-"""
+them. An lr may be an array: many runs at once."""
 
 import copy
 import inspect
@@ -19,10 +18,11 @@ from helpers.validate import in_range, integer, non_negative, one_of, positive
 
 
 def _milestones(values):
-    checked = isinstance(values, (list, tuple)) and [integer("milestones", m, 1) for m in values]
-    if checked is False or checked != sorted(set(checked)):
-        raise ValueError(f"milestones must be an increasing list of whole numbers, got {values!r}")
-    return checked
+    if isinstance(values, (list, tuple)):
+        checked = [integer("milestones", m, 1) for m in values]
+        if checked == sorted(set(checked)):
+            return checked
+    raise ValueError(f"milestones must be an increasing list of whole numbers, got {values!r}")
 
 
 def _cosine(start, end, p):  # from start at p = 0 to end at p = 1 along half a cosine
@@ -66,7 +66,8 @@ class LRScheduler:
 
     def __repr__(self):  # the constructor's arguments that the scheduler keeps; functions by name
         names = [n for n in list(inspect.signature(type(self)).parameters)[1:] if hasattr(self, n)]
-        args = [f"{n}={getattr(v, '__name__', repr(v))}" for n in names for v in [getattr(self, n)]]
+        kept = {name: getattr(self, name) for name in names}
+        args = [f"{n}={getattr(v, '__name__', repr(v))}" for n, v in kept.items()]
         return f"{type(self).__name__}({', '.join([type(self.optimizer).__name__, *args])})"
 
 
@@ -137,9 +138,11 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().__init__(optimizer)
 
     def lr_at(self, t):
-        T_cur, T_i = (t % self.T_0 if self.T_mult == 1 else t), self.T_0
+        T_i = self.T_0  # the length of the first period
+        T_cur = t % T_i if self.T_mult == 1 else t  # periods all of one length: straight there
         while T_cur >= T_i:  # a restart: the next period is T_mult times as long
-            T_cur, T_i = T_cur - T_i, T_i * self.T_mult
+            T_cur -= T_i
+            T_i *= self.T_mult
         return _cosine(self.base_lr, self.eta_min, T_cur / T_i)
 
 
@@ -197,7 +200,9 @@ class OneCycleLR(LRScheduler):
     def _anneal(self, values, t):
         """From values[i − 1] at steps[i − 1] to values[i] at steps[i], in t's phase i."""
         steps = self.steps
-        i = next((i for i in range(1, len(steps) - 1) if t <= steps[i]), len(steps) - 1)
+        i = 1  # t's phase: the first i with t <= steps[i], or the last phase
+        while i < len(steps) - 1 and t > steps[i]:
+            i += 1
         u, v, p = values[i - 1], values[i], (t - steps[i - 1]) / (steps[i] - steps[i - 1])
         return _cosine(u, v, p) if self.anneal_strategy == "cos" else u + (v - u) * p
 
@@ -240,7 +245,8 @@ class ReduceLROnPlateau(LRScheduler):
         value = np.asarray(np.nan if metrics is None else metrics)
         if value.ndim != 0 or value.dtype.kind not in "iuf" or not np.isfinite(value):
             raise ValueError(f"metrics must be a finite number, got {metrics!r}")
-        self.last_epoch, metric = self.last_epoch + 1, float(value)
+        self.last_epoch += 1
+        metric = float(value)
         best, threshold, relative = self.best, self.threshold, self.threshold_mode == "rel"
         below = metric < (best * (1.0 - threshold) if relative else best - threshold)  # mode 'min'
         above = metric > (best * (threshold + 1.0) if relative else best + threshold)  # mode 'max'
@@ -251,8 +257,9 @@ class ReduceLROnPlateau(LRScheduler):
         if self.cooldown_counter > 0:
             self.cooldown_counter, self.num_bad_epochs = self.cooldown_counter - 1, 0
         if self.num_bad_epochs > self.patience:
-            lr, cut = self.optimizer.lr, np.maximum(self.optimizer.lr * self.factor, self.min_lr)
-            cut = np.where(lr - cut > self.eps, cut, lr)
+            lr = self.optimizer.lr
+            cut = np.maximum(lr * self.factor, self.min_lr)
+            cut = np.where(lr - cut > self.eps, cut, lr)  # a cut smaller than eps is skipped
             self.optimizer.lr = float(cut) if cut.ndim == 0 else cut
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
 
@@ -274,6 +281,7 @@ class SequentialLR(LRScheduler):
 
     def step(self, metrics=None):
         self.last_epoch += 1
-        i = bisect_right(self.milestones, self.last_epoch)  # milestone i restarts schedulers[i]
-        self.schedulers[i].last_epoch = self.last_epoch - ([0] + self.milestones)[i] - 1
+        i = bisect_right(self.milestones, self.last_epoch)  # schedulers[i] is the one in charge
+        start = 0 if i == 0 else self.milestones[i - 1]  # mᵢ, the step at which it starts
+        self.schedulers[i].last_epoch = self.last_epoch - start - 1  # its step() adds the 1
         self.schedulers[i].step()

@@ -52,7 +52,8 @@ def measured_noise(grads, batch_sizes, rng: np.random.Generator, batches: int = 
     if not isinstance(rng, np.random.Generator):
         raise ValueError(f"rng must be a numpy Generator, got {rng!r}")
     orders = rng.permuted(np.tile(np.arange(n), (batches, 1)), axis=1)
-    chunks = np.array_split(orders, -(-batches // max(1, 2_000_000 // G.size)))  # a few MB each
+    per_chunk = max(1, 2_000_000 // G.size)  # random orders per chunk: a few MB of rows each
+    chunks = np.array_split(orders, int(np.ceil(batches / per_chunk)))
     total, spread = G.sum(axis=0), []
     for B in sizes:  # the sum of the first B rows; for large B, the total minus the rest
         sums = [G[c[:, :B]].sum(1) if B <= n // 2 else total - G[c[:, B:]].sum(1) for c in chunks]
