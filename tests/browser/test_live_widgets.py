@@ -1,19 +1,11 @@
 """The live explorer in JupyterLab: run the learning-rate chapter, move a slider, see it redraw.
 
 JupyterLab runs headless on 127.0.0.1 with a token, on a copy of the
-notebook in a temporary folder (so autosave can never touch book/).
+notebook in a temporary folder (so autosave can never touch book/); see
+``running_jupyter`` in conftest.py.
 """
 
 from __future__ import annotations
-
-import os
-import secrets
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 from conftest import ROOT
@@ -22,50 +14,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 CHAPTER = "03-learning-rate.ipynb"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def jupyterlab(tmp_path):
-    shutil.copy(ROOT / "book" / CHAPTER, tmp_path / CHAPTER)
-    # JupyterLab 4 keeps only the cells near the viewport in the page by default;
-    # a reader scrolls, a test would have to guess where. Render every cell.
-    settings = tmp_path / "settings" / "@jupyterlab" / "notebook-extension"
-    settings.mkdir(parents=True)
-    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    token, port = secrets.token_hex(16), free_port()
-    command = [
-        sys.executable, "-m", "jupyter", "lab", "--no-browser",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
-        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
-    ]  # fmt: skip
-    if os.geteuid() == 0:  # CI machines run as root
-        command.append("--allow-root")
-    log = open(tmp_path / "jupyterlab.log", "w")  # noqa: SIM115 (closed after the server stops)
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.terminate()
-                server.wait(timeout=30)
-                log.close()
-                output = (tmp_path / "jupyterlab.log").read_text()
-                pytest.fail(f"JupyterLab did not start:\n{output}")
-            time.sleep(0.5)
-    yield url, token
-    server.terminate()
-    server.wait(timeout=30)
-    log.close()
+def jupyterlab(jupyter_server):
+    return jupyter_server([ROOT / "book" / CHAPTER])
 
 
 @pytest.mark.browser
