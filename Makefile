@@ -106,7 +106,7 @@ binder: $(BINDER_VENV)/.installed
 	  --log-level=ERROR $(NOTEBOOKS)
 	@echo "Binder's environment ran all $(words $(NOTEBOOKS)) chapters: _build/binder/"
 
-test: lint unit nbval build-strict browser binder
+test: lint unit nbval binder build-strict browser
 
 execute: install-test
 	for nb in $(NOTEBOOKS); do \
