@@ -163,3 +163,17 @@ def test_page_reads_at_phone_width(browser, site_url, screenshots, doc):
     context.close()
     assert width <= 390, f"the article is {width}px wide on a 390px screen"
     assert overflow <= 1, f"the page scrolls sideways by {overflow}px at phone width"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("doc", [d for d in toc_pages() if (ROOT / f"{d}.ipynb").exists()])
+def test_the_notebook_download_is_the_notebook_that_reads_well_in_jupyter(page, site_url, doc):
+    """The page's .ipynb download is the chapter itself, in its Jupyter-ready markup."""
+    page.goto(f"{site_url}/{doc}.html")
+    link = page.locator("a[href$='.ipynb']:not([href*='mybinder'])").first
+    href = link.get_attribute("href")
+    response = page.request.get(page.url.rsplit("/", 1)[0] + "/" + href)
+    assert response.ok, f"{href}: HTTP {response.status}"
+    downloaded = response.body()
+    assert downloaded == (ROOT / f"{doc}.ipynb").read_bytes()
+    assert b'<details class=\\"solution\\">' in downloaded and b"{glue:text}" not in downloaded
