@@ -116,12 +116,19 @@ def open_chapter(browser, url: str, token: str, front_end: str, notebook: dict, 
         context.close()
         pytest.fail(f"{name} in {label}: the notebook has {count} cells, the page shows {shown}")
     markdown = sum(cell["cell_type"] == "markdown" for cell in notebook["cells"])
+    solutions = sum(is_solution(cell) for cell in notebook["cells"])
+    # Rendering is asynchronous: a cell's RenderedMarkdown node is in the page before its
+    # content, so wait until every one has content and every solution's <details> is there.
     try:  # a cell that stays unrendered is reported by the checks, cell by cell
         page.wait_for_function(
-            "([notebook, n]) => document.querySelectorAll("
-            "  notebook + ' .jp-MarkdownCell.jp-mod-rendered .jp-RenderedMarkdown').length === n",
-            arg=[NOTEBOOK, markdown],
-            timeout=20000,
+            "([notebook, n, solutions]) => {"
+            "  const done = [...document.querySelectorAll("
+            "    notebook + ' .jp-MarkdownCell.jp-mod-rendered .jp-RenderedMarkdown')];"
+            "  return done.length === n && done.every(e => e.childElementCount > 0)"
+            "    && document.querySelectorAll(notebook + ' details.solution').length === solutions;"
+            "}",
+            arg=[NOTEBOOK, markdown, solutions],
+            timeout=30000,
         )
     except PlaywrightTimeout:
         pass
