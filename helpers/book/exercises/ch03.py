@@ -8,6 +8,7 @@ from helpers.book.exercises import Feedback, as_number, checker, close, correct,
 from helpers.descent import STOP_REASONS, descend
 from helpers.optim import SGD
 from helpers.problems import bowl, ill_conditioned
+from helpers.theory import gd_rate
 
 
 @checker
@@ -54,7 +55,7 @@ def check_best_lr(lr_best, rate) -> Feedback:
         if close(lr_value, 1 / mu) or close(lr_value, 2 / mu):
             return hint("A learning rate set by μ is far too large for the steep direction.")
         return hint("Balance the two directions: solve 1 − lr·μ = lr·L − 1 for lr.")
-    achieved = max(abs(1 - lr_value * mu), abs(1 - lr_value * L))
+    achieved = gd_rate(lr_value, L, mu)  # the contraction per step this lr gives
     if close(rate_value, achieved):
         return correct(f"lr* = 2/(μ + L) = {lr_value:g}, rate (κ − 1)/(κ + 1) = {rate_value:g}.")
     if close(rate_value, 1 - 1 / 9):

@@ -17,6 +17,7 @@ from helpers.book.exercises import (
 from helpers.descent import descend
 from helpers.optim import SGD, Adam
 from helpers.problems import Quadratic, ill_conditioned
+from helpers.theory import gd_rate, heavy_ball
 
 # Exercise 1: a quadratic with curvatures 0.5 and 2 (and a turn, so both coordinates mix).
 _BOWL = Quadratic(np.array([[1.5, 0.5], [0.5, 1.0]]), minimiser=np.array([1.0, -2.0]))
@@ -165,9 +166,7 @@ def check_momentum_choice(lr, momentum) -> Feedback:
     if not 0 <= beta < 1:
         return hint("The momentum must be in [0, 1): β ≥ 1 keeps all the speed forever.")
     L, mu = _VALLEY.L, _VALLEY.mu
-    s = np.sqrt(L / mu)
-    best = (s - 1) / (s + 1)
-    best_lr = 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2
+    best_lr, _, best = heavy_ball(L, mu)  # the best lr, and the rate it buys with β = best²
     rate = momentum_rate(lr_value, beta)
     # Pass within 10 % of the best speed (the steps needed grow like 1/(1 − rate)):
     # that lets through 3-figure answers that round lr down, such as (3.62, 0.819).
@@ -189,7 +188,7 @@ def check_momentum_choice(lr, momentum) -> Feedback:
     if beta == 0:
         return hint(
             f"With no momentum this is plain descent: your rate is {rate:.4f} per step; "
-            f"plain descent's best is (κ − 1)/(κ + 1) = {(s**2 - 1) / (s**2 + 1):.4f}. "
+            f"plain descent's best is (κ − 1)/(κ + 1) = {gd_rate(2 / (mu + L), L, mu):.4f}. "
             f"Momentum can reach {best:.4f}."
         )
     if best_lr < lr_value <= 1.01 * best_lr and close(beta, best**2, rel=2e-3):
