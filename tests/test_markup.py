@@ -54,6 +54,14 @@ def test_an_important_blockquote_becomes_an_important_box():
     )
 
 
+def test_a_going_deeper_blockquote_becomes_a_going_deeper_box():
+    text = "Before.\n\n> **Going deeper.** Skip this\n> on a first read.\n\nAfter."
+    assert to_myst(text) == (
+        "Before.\n\n:::{admonition} Going deeper\n:class: tip\nSkip this\non a first read.\n:::"
+        "\n\nAfter."
+    )
+
+
 def test_the_glued_text_is_what_myst_nb_shows():
     from myst_nb.core.variables import format_plain_text
 

@@ -13,6 +13,7 @@ In the notebook (what Jupyter shows)                       On the website (MyST)
 ``<span data-cite="cauchy1847">[Cauchy, 1847]</span>``     ``{cite}`cauchy1847```
 ``<details class="solution">`` ... ``</details>``          a ``Solution`` dropdown
 ``> **Important.** ...``                                   an ``{important}`` box
+``> **Going deeper.** ...``                                a "Going deeper" box (optional part)
 =========================================================  ============================
 
 The text inside a span is what the website shows there, and ``fill`` writes it:
@@ -42,6 +43,7 @@ SOLUTION = re.compile(
     r'\A<details class="solution">\n<summary>Solution</summary>\n\n(.*)\n\n</details>\Z', re.S
 )
 IMPORTANT = re.compile(r"^> \*\*Important\.\*\* (.*?)(?=\n(?!> )|\Z)", re.S | re.M)
+DEEPER = re.compile(r"^> \*\*Going deeper\.\*\* (.*?)(?=\n(?!> )|\Z)", re.S | re.M)
 HIDDEN_TAGS = {"remove-cell", "hide-input", "remove-input"}
 BIB = Path(__file__).resolve().parents[2] / "book" / "references.bib"
 
@@ -55,11 +57,14 @@ def to_myst(markdown: str) -> str:
     if solution:
         text = ":::{admonition} Solution\n:class: dropdown\n" + solution[1] + "\n:::"
 
-    def important(match: re.Match) -> str:
-        body = re.sub(r"^> ?", "", match[1], flags=re.M)
-        return ":::{important}\n" + body + "\n:::"
+    def box(opening: str):
+        def replace(match: re.Match) -> str:
+            return opening + re.sub(r"^> ?", "", match[1], flags=re.M) + "\n:::"
 
-    return IMPORTANT.sub(important, text)
+        return replace
+
+    text = IMPORTANT.sub(box(":::{important}\n"), text)
+    return DEEPER.sub(box(":::{admonition} Going deeper\n:class: tip\n"), text)
 
 
 def notebook_to_myst(source: str) -> str:
