@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import helpers.book.exercises
-from helpers.book.exercises import Feedback, ch01, checker
+from helpers.book.exercises import Feedback, agrees, ch01, checker, rounded
 from helpers.book.markup import SOLUTION
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
@@ -89,3 +89,14 @@ def test_placeholder_and_crashing_answers_get_a_hint_not_a_traceback():
 
     assert repr(always_fails(1)) == "Not yet. no"
     assert "Correct!" in Feedback(True, "yes")._repr_html_()
+
+
+def test_an_answer_correct_to_four_significant_digits_agrees():
+    want = 0.816887  # ch5's exercise 2 once rejected 0.8169
+    assert agrees(0.8169, want) and agrees(0.81689, want) and agrees(want, want)
+    assert not agrees(0.8168, want) and not agrees(0.817, want)
+    assert agrees(1234.4, 1234.0) and not agrees(1235.0, 1234.0)
+    assert agrees(-2.5e-7, -2.50004e-7) and not agrees(2.5e-7, -2.5e-7)
+    assert agrees(0.0, 0.0) and not agrees(1e-9, 0.0)
+    # three digits is one short: not agreed, but recognised as rounded for the hint
+    assert not agrees(0.167, 1 / 6) and rounded(0.167, 1 / 6)

@@ -82,14 +82,31 @@ def close(a: float, b: float, rel: float = 1e-6, abs_: float = 1e-12) -> bool:
     return abs(a - b) <= max(rel * abs(b), abs_)
 
 
+SIGNIFICANT_DIGITS = 4
+
+
+def agrees(value: float, want: float, digits: int = SIGNIFICANT_DIGITS) -> bool:
+    """True if ``value`` is ``want`` correct to ``digits`` significant digits.
+
+    This is the tolerance for any number a reader may work out with pencil and
+    paper: 0.8169 passes for 0.816887. The diagnostic hints for specific wrong
+    answers use the same tolerance, so a rounded wrong answer is still recognised.
+    """
+    if want == 0:
+        return abs(value) <= 1e-12
+    unit = 10.0 ** (np.floor(np.log10(abs(want))) - (digits - 1))
+    return abs(value - want) <= 0.5 * unit * (1 + 1e-9)
+
+
 def rounded(value: float, want: float) -> bool:
     """True if ``value`` is within 0.5 % of ``want``: most likely the answer, rounded.
 
-    0.5 % covers an answer rounded to three significant figures (0.167 for 1/6).
-    Test the specific wrong answers first, at a tight tolerance, then this,
-    and answer with ``hint(ROUNDED)``.
+    0.5 % covers an answer rounded to three significant figures (0.167 for 1/6),
+    one digit short of what :func:`agrees` accepts. Test the answer with
+    :func:`agrees` first, then the specific wrong answers, then this, and answer
+    with ``hint(ROUNDED)``.
     """
     return close(value, want, rel=5e-3)
 
 
-ROUNDED = "Close, but rounded: use the exact value (keep all digits)."
+ROUNDED = "Close, but rounded too far: give at least four significant digits."
