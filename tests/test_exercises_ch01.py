@@ -30,7 +30,15 @@ from helpers.book.exercises import ch01
         (ch01.check_step, 3.0, "Pass your function itself"),
         (ch01.check_step, lambda x, lr: None, "returned None"),
         (ch01.check_one_step_lr, 0.167, "Close, but rounded"),
-        (ch01.check_one_step_lr, 0.1667, "Close, but rounded"),
+        (ch01.check_one_step_lr, 0.1667, "Correct"),  # four significant digits are enough
+        (ch01.check_one_step_lr, 0.16667, "Correct"),
+        (ch01.check_one_step_lr, 0.3333, "factor 1 − 6·lr is −1"),  # hints at the same tolerance
+        (ch01.check_one_step_lr, 0.1666, "Close, but rounded"),
+        (ch01.check_x3, 1.2504, "Correct"),
+        (ch01.check_x3, 1.253, "Close, but rounded"),
+        (ch01.check_x3, 4.219, "1 − 2·lr, not 1 − lr"),  # 10·0.75³ = 4.21875 to four digits
+        (ch01.check_x3, 1.563, "loss f(x₃)"),  # 1.5625
+        (ch01.check_x3, 0.6250, "That is x_4"),
         (ch01.check_one_step_lr, 0.2, "Which lr makes that 0?"),
         (ch01.check_step, lambda x, lr: np.array([x - lr * 2 * (x - 3)]), "Correct"),
         (ch01.check_step, lambda x, lr: np.float32(x - lr * 2 * (x - 3)), "Correct"),

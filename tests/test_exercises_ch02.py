@@ -34,6 +34,10 @@ def forward(f, x, h=1e-5):
     return np.array([(f(x + h * e) - f(x)) / h for e in np.eye(x.size)])
 
 
+def backward(f, x, h=1e-5):
+    return np.array([(f(x) - f(x - h * e)) / h for e in np.eye(x.size)])
+
+
 def over_h(f, x, h=1e-5):
     return np.array([(f(x + h * e) - f(x - h * e)) / h for e in np.eye(x.size)])
 
@@ -114,6 +118,7 @@ def placeholder(f, x, h=1e-5):
         (ch02.check_fixed_grad, np.zeros(2), "Pass your function itself"),
         (ch02.check_central_diff, central, "Correct"),
         (ch02.check_central_diff, forward, "forward difference"),
+        (ch02.check_central_diff, backward, "backward difference"),
         (ch02.check_central_diff, typed_in_h, "use the h your function is given"),
         (ch02.check_central_diff, typed_in_division, "use the h your function is given"),
         (ch02.check_central_diff, no_brackets, "h² times the gradient"),
@@ -132,6 +137,14 @@ def placeholder(f, x, h=1e-5):
         (ch02.check_directional, 4.4, "4x₂ = 8"),
         (ch02.check_directional, 1.0, "Take ∇f"),
         (ch02.check_directional, "7.6 or so", "single number"),
+        # Pencil answers: four significant digits pass, and the hints fire at the same tolerance.
+        (ch02.check_directional, 7.6004, "Correct"),
+        (ch02.check_directional, 7.61, "Close, but rounded"),
+        (ch02.check_directional, 8.246, "steepest one"),  # √68 = 8.2462 to four digits
+        (ch02.check_gradient_by_hand, [-16.0004, -4.0002], "Correct"),
+        (ch02.check_gradient_by_hand, [-8.0004, -2.0002], "factor 2 belongs in front"),
+        (ch02.check_gradient_by_hand, [-16.0004, -16.0], "∂f/∂w is right"),
+        (ch02.check_gradient_by_hand, [-16.05, -4.01], "Close, but rounded"),
     ],
 )
 def test_chapter_2_answers(check, answer, expected):

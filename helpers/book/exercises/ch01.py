@@ -7,9 +7,9 @@ import numpy as np
 from helpers.book.exercises import (
     ROUNDED,
     Feedback,
+    agrees,
     as_number,
     checker,
-    close,
     correct,
     hint,
     rounded,
@@ -26,15 +26,18 @@ def check_x3(x3) -> Feedback:
     if value is None:
         return hint("x3 should be a single number.")
     factor = 1 - 2 * 0.25
-    if close(value, 10 * factor**3):
-        return correct(f"x₃ = 10 × {factor}³ = {value:g}.")
+    want = 10 * factor**3
+    if agrees(value, want):
+        return correct(f"x₃ = 10 × {factor}³ = {want:g}.")
     for k in (1, 2, 4):
-        if close(value, 10 * factor**k):
+        if agrees(value, 10 * factor**k):
             return hint(f"That is x_{k}: count the steps again, x₃ is three steps after x₀.")
-    if close(value, 10 * (1 - 0.25) ** 3):
+    if agrees(value, 10 * (1 - 0.25) ** 3):
         return hint("The gradient of x² is 2x, so each step multiplies x by 1 − 2·lr, not 1 − lr.")
-    if close(value, (10 * factor**3) ** 2):
+    if agrees(value, want**2):
         return hint("That is the loss f(x₃); the question asks for x₃ itself.")
+    if rounded(value, want):
+        return hint(ROUNDED)
     return hint("Each step multiplies x by 1 − 2·lr. Start from 10 and apply it three times.")
 
 
@@ -44,13 +47,13 @@ def check_one_step_lr(lr) -> Feedback:
     value = as_number(lr)
     if value is None:
         return hint("lr should be a single number.")
-    if close(value, 1 / 6):
+    if agrees(value, 1 / 6):
         return correct("lr = 1/(2·3) = 1/6: the factor 1 − 6·lr is exactly 0.")
-    if close(value, 0.5):
+    if agrees(value, 0.5):
         return hint(
             "lr = 0.5 is the answer for x²; for 3x² the gradient is 6x, three times steeper."
         )
-    if close(value, 1 / 3):
+    if agrees(value, 1 / 3):
         return hint("With lr = 1/3 the factor 1 − 6·lr is −1: the step jumps across to −x.")
     if rounded(value, 1 / 6):
         return hint(ROUNDED)

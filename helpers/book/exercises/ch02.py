@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.book.exercises import Feedback, checker, correct, hint
+from helpers.book.exercises import ROUNDED, Feedback, agrees, checker, correct, hint, rounded
 from helpers.data import line_data
 from helpers.gradients import relative_error
 from helpers.problems import LinearRegression
@@ -22,7 +22,14 @@ def _pair(answer) -> np.ndarray | None:
 
 
 def _same(a, b) -> bool:
-    return bool(np.allclose(a, b, rtol=1e-6, atol=1e-9))
+    """Every entry of ``a`` agrees with ``b`` to four significant digits."""
+    pairs = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    return all(agrees(u, v) for u, v in zip(*(arr.reshape(-1) for arr in pairs), strict=True))
+
+
+def _close(a, b) -> bool:
+    """Every entry of ``a`` is within 0.5 % of ``b``: most likely ``b``, rounded too far."""
+    return all(rounded(u, v) for u, v in zip(np.ravel(a), np.ravel(b), strict=True))
 
 
 def _is_placeholder_error(err: Exception) -> bool:
@@ -63,6 +70,8 @@ def check_gradient_by_hand(grad) -> Feedback:
         return hint("∂f/∂w is right. ∂f/∂b = (2/n)·Σ errᵢ: the derivative of errᵢ by b is 1.")
     if _same(g[1], want[1]):
         return hint("∂f/∂b is right. ∂f/∂w = (2/n)·Σ errᵢ·xᵢ: each error is multiplied by its x.")
+    if _close(g, want):
+        return hint(ROUNDED)
     return hint(
         "Compute the errors errᵢ = 1·xᵢ + 1 − yᵢ first, then (2/n)·Σ errᵢ·xᵢ and (2/n)·Σ errᵢ."
     )
@@ -178,6 +187,12 @@ def check_central_diff(central_diff) -> Feedback:
             "That is the forward difference (f(x + h) − f(x)) / h: its error falls only "
             "like h. Step both ways: (f(x + h·eᵢ) − f(x − h·eᵢ)) / (2h)."
         )
+    backward = np.array([(_cubic(x) - _cubic(x - h * e)) / h for e in eye])
+    if np.allclose(g, backward, rtol=1e-9, atol=0):
+        return hint(
+            "That is the backward difference (f(x) − f(x − h)) / h: like the forward one, "
+            "its error falls only like h. Step both ways: (f(x + h·eᵢ) − f(x − h·eᵢ)) / (2h)."
+        )
     if np.allclose(g, 2 * want, rtol=1e-7):
         return hint("Twice the gradient: the two points are 2h apart, so divide by 2h, not h.")
     if np.allclose(g, np.full(x.size, want.sum()), rtol=1e-7):
@@ -208,23 +223,25 @@ def check_directional(slope) -> Feedback:
     grad = np.array([2.0, 8.0])
     v = np.array([3.0, 4.0])
     want = grad @ v / np.linalg.norm(v)
-    if np.isclose(value, want, rtol=1e-6):
+    if agrees(value, want):
         return correct(
             f"∇f·u = (2, 8)·(0.6, 0.8) = {want:g}, below ‖∇f‖ = "
             f"{np.linalg.norm(grad):.4g}: u is not quite the gradient's direction."
         )
-    if np.isclose(value, grad @ v):
+    if agrees(value, grad @ v):
         return hint(
             "The direction (3, 4) has length 5: divide it by 5 to get the unit vector u "
             "before taking the dot product."
         )
-    if np.isclose(value, np.linalg.norm(grad)):
+    if agrees(value, np.linalg.norm(grad)):
         return hint(
             "‖∇f‖ is the slope along the gradient itself, the steepest one. Along "
             "(3, 4) the slope is ∇f·u."
         )
-    if np.isclose(value, -want):
+    if agrees(value, -want):
         return hint("The sign: f rises in this direction, since ∇f·u > 0.")
-    if np.isclose(value, np.array([2.0, 4.0]) @ v / 5):
+    if agrees(value, np.array([2.0, 4.0]) @ v / 5):
         return hint("∂f/∂x₂ of 2x₂² is 4x₂ = 8 at x₂ = 2, not 2x₂.")
+    if rounded(value, want):
+        return hint(ROUNDED)
     return hint("Take ∇f = (2x₁, 4x₂) at (1, 2), the unit vector u = (3, 4)/5, and ∇f·u.")
