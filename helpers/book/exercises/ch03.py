@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.book.exercises import Feedback, as_number, checker, close, correct, hint
+from helpers.book.exercises import (
+    ROUNDED,
+    Feedback,
+    agrees,
+    as_number,
+    checker,
+    close,
+    correct,
+    hint,
+    rounded,
+)
 from helpers.descent import STOP_REASONS, descend
 from helpers.optim import SGD
 from helpers.problems import bowl, ill_conditioned
-from helpers.theory import gd_rate
 
 
 @checker
@@ -17,21 +26,23 @@ def check_stability_limit(lr_limit) -> Feedback:
     value = as_number(lr_limit)
     if value is None:
         return hint("lr_limit should be a single number.")
-    if close(value, 2 / 10):
+    if agrees(value, 2 / 10):
         return correct("L = 10 (the curvature of 5y² is 10), so the limit is 2/L = 0.2.")
-    if close(value, 1 / 10):
+    if agrees(value, 1 / 10):
         return hint(
             "lr = 1/L = 0.1 sends the steep direction to 0 in one step; "
             "the limit is where its factor 1 − lr·L reaches −1."
         )
-    if close(value, 2 / 5) or close(value, 2 / 3):
+    if agrees(value, 2 / 5) or agrees(value, 2 / 3):
         return hint("The curvature of a·x² is its second derivative, 2a, not a.")
-    if close(value, 2 / 6):
+    if agrees(value, 2 / 6):
         return hint(
             "That comes from the flatter direction (curvature 6); the steeper one fails first."
         )
-    if close(value, 2 / 16):
+    if agrees(value, 2 / 16):
         return hint("2/(μ + L) is the best learning rate, not the limit of stability.")
+    if rounded(value, 2 / 10):
+        return hint(ROUNDED)
     return hint(
         "Find the largest curvature L (the second derivatives are 6 and 10); the limit is 2/L."
     )
@@ -44,30 +55,36 @@ def check_best_lr(lr_best, rate) -> Feedback:
     if lr_value is None or rate_value is None:
         return hint("lr_best and rate should each be a single number.")
     mu, L = 1.0, 9.0
-    if not close(lr_value, 2 / (mu + L)):
-        if close(lr_value, 1 / L):
+    lr_star, rate_star = 2 / (mu + L), (L - mu) / (L + mu)  # 0.2 and 0.8
+    if not agrees(lr_value, lr_star):
+        if agrees(lr_value, 1 / L):
             return hint(
                 "lr = 1/L clears the steep direction in one step but leaves the flat one "
                 "at 1 − 1/9 per step; balance the two instead."
             )
-        if close(lr_value, 2 / L):
-            return hint("2/L is the edge of stability: the steep direction never shrinks there.")
-        if close(lr_value, 1 / mu) or close(lr_value, 2 / mu):
+        if agrees(lr_value, 2 / L):
+            return hint(
+                "At 2/L descent is only marginally stable: the steep direction never shrinks."
+            )
+        if agrees(lr_value, 1 / mu) or agrees(lr_value, 2 / mu):
             return hint("A learning rate set by μ is far too large for the steep direction.")
+        if rounded(lr_value, lr_star):
+            return hint(ROUNDED)
         return hint("Balance the two directions: solve 1 − lr·μ = lr·L − 1 for lr.")
-    achieved = gd_rate(lr_value, L, mu)  # the contraction per step this lr gives
-    if close(rate_value, achieved):
-        return correct(f"lr* = 2/(μ + L) = {lr_value:g}, rate (κ − 1)/(κ + 1) = {rate_value:g}.")
-    if close(rate_value, 1 - 1 / 9):
+    if agrees(rate_value, rate_star):
+        return correct(f"lr* = 2/(μ + L) = {lr_star:g}, rate (κ − 1)/(κ + 1) = {rate_star:g}.")
+    if agrees(rate_value, 1 - 1 / 9):
         return hint(
             "1 − 1/κ is the rate of lr = 1/L; with lr* both directions shrink by (κ−1)/(κ+1)."
         )
-    if close(rate_value, achieved**2):
+    if agrees(rate_value, rate_star**2):
         return hint("That is the factor for the loss; the question asks for the distance.")
-    if close(rate_value, 1 - achieved):
+    if agrees(rate_value, 1 - rate_star):
         return hint(
             "The rate is the factor |1 − lr·λ| that remains each step, not what is removed."
         )
+    if rounded(rate_value, rate_star):
+        return hint(ROUNDED)
     return hint(
         "Your learning rate is right. Its rate is max(|1 − lr·μ|, |1 − lr·L|) with μ = 1, L = 9."
     )
@@ -94,7 +111,10 @@ def check_fast_lr(lr) -> Feedback:
             "its size is above 1, so the run diverges. Stay below 2/L."
         )
     if close(abs(factor_steep), 1):
-        return hint(f"lr = {value:g} is the edge of stability: the steep direction flips forever.")
+        return hint(
+            f"lr = {value:g} is marginally stable: the steep direction flips forever "
+            "without shrinking."
+        )
     if distance < FAST_TOL:
         return correct(
             f"After {FAST_STEPS} steps the distance is {distance:.2g}; "
