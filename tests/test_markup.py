@@ -18,14 +18,19 @@ import pytest
 from helpers.book.markup import (
     chapter_number,
     citations,
+    SECTION_LINK,
     fill,
     glued_values,
+    heading_slug,
+    jupyter_heading_id,
     notebook_to_myst,
     to_myst,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "book").glob("[0-9][0-9]-*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "book").glob("[0-9][0-9]-*.ipynb")) + sorted(
+    (ROOT / "book").glob("appendix-*.ipynb")
+)
 RAW_MYST = re.compile(r"\{[a-z:-]+\}`|^:::|^:class:|^```\{", re.M)
 
 
@@ -62,6 +67,36 @@ def test_a_going_deeper_blockquote_becomes_a_going_deeper_box():
     )
 
 
+def test_a_link_to_a_section_uses_jupyters_id_and_the_websites_slug():
+    assert jupyter_heading_id("Variance, covariance and the trace") == (
+        "Variance,-covariance-and-the-trace"
+    )
+    text = "[the trace](appendix-maths.ipynb#Variance,-covariance-and-the-trace)"
+    assert to_myst(text) == "[the trace](appendix-maths.ipynb#variance-covariance-and-the-trace)"
+    assert to_myst("[chapter 3](03-learning-rate.ipynb)") == "[chapter 3](03-learning-rate.ipynb)"
+
+
+def test_every_link_to_a_section_finds_its_heading():
+    """JupyterLab scrolls to a heading whose id is the fragment; MyST needs the slug to match."""
+    links = 0
+    for path in NOTEBOOKS:
+        for cell in json.loads(path.read_text())["cells"]:
+            for target, fragment in SECTION_LINK.findall("".join(cell["source"])):
+                links += 1
+                headings = [
+                    line.lstrip("#").strip()
+                    for c in json.loads((path.parent / target).read_text())["cells"]
+                    if c["cell_type"] == "markdown"
+                    for line in "".join(c["source"]).splitlines()
+                    if line.startswith("#")
+                ]
+                ids = [jupyter_heading_id(h) for h in headings]
+                where = f"{path.name}: {target}#{fragment}"
+                assert fragment in ids, f"{where}: no heading with that id in Jupyter"
+                assert [heading_slug(i) for i in ids].count(heading_slug(fragment)) == 1, where
+    assert links >= 10, "the chapters link the maths refresher where each idea is first used"
+
+
 def test_the_glued_text_is_what_myst_nb_shows():
     from myst_nb.core.variables import format_plain_text
 
@@ -88,6 +123,13 @@ def test_an_unknown_name_is_refused():
         fill(nb, 1)
 
 
+def test_chapters_are_numbered_and_the_appendix_is_lettered():
+    assert chapter_number(Path("book/03-learning-rate.ipynb")) == 3
+    assert chapter_number(Path("book/appendix-maths.ipynb")) == "A"
+    with pytest.raises(ValueError, match="path="):
+        chapter_number(Path("book/intro.ipynb"))
+
+
 @pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.stem)
 def notebook(request):
     return request.param
@@ -110,7 +152,8 @@ def test_the_website_gets_myst_for_every_span_and_solution(notebook):
     nb = json.loads(notebook_to_myst(notebook.read_text()))
     text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert "<span data-" not in text and "<details" not in text
-    assert text.count(":::{admonition} Solution\n:class: dropdown\n") >= 3
+    solutions = text.count(":::{admonition} Solution\n:class: dropdown\n")
+    assert solutions >= 3 or notebook.name.startswith("appendix-"), "3 to 5 folded solutions"
 
 
 def test_hidden_cells_are_folded_in_jupyter(notebook):

@@ -15,7 +15,9 @@ import pytest
 from helpers.book.markup import GLUE, SOLUTION
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
-NOTEBOOKS = sorted(BOOK.glob("[0-9][0-9]-*.ipynb"))
+CHAPTERS = sorted(BOOK.glob("[0-9][0-9]-*.ipynb"))
+# The maths refresher keeps every house rule but the chapter shape (no exercises).
+NOTEBOOKS = CHAPTERS + sorted(BOOK.glob("appendix-*.ipynb"))
 
 
 def cells(path, kind=None):
@@ -32,8 +34,15 @@ def notebook(request):
     return request.param
 
 
-def test_there_are_chapters():
-    assert NOTEBOOKS, "no chapter notebooks in book/"
+def test_there_are_chapters_and_a_maths_refresher():
+    assert len(CHAPTERS) >= 7, "no chapter notebooks in book/"
+    assert BOOK / "appendix-maths.ipynb" in NOTEBOOKS
+    assert set(BOOK.glob("*.ipynb")) == set(NOTEBOOKS), "a notebook no house rule checks"
+
+
+@pytest.fixture(params=CHAPTERS, ids=lambda p: p.stem)
+def chapter(request):
+    return request.param
 
 
 def test_executed_in_order_from_a_fresh_kernel(notebook):
@@ -100,7 +109,8 @@ def test_explorer_cells_are_not_compared_by_nbval(notebook):
             assert "nbval-ignore-output" in cell["metadata"].get("tags", []), f"code cell {i}"
 
 
-def test_chapter_shape_recap_then_exercises(notebook):
+def test_chapter_shape_recap_then_exercises(chapter):
+    notebook = chapter
     headings = [
         line.strip()
         for c in cells(notebook, "markdown")

@@ -14,7 +14,12 @@ In the notebook (what Jupyter shows)                       On the website (MyST)
 ``<details class="solution">`` ... ``</details>``          a ``Solution`` dropdown
 ``> **Important.** ...``                                   an ``{important}`` box
 ``> **Going deeper.** ...``                                a "Going deeper" box (optional part)
+``[the Hessian](appendix-maths.ipynb#The-Hessian)``        ``...ipynb#the-hessian``
 =========================================================  ============================
+
+A link to a section of another notebook names the section by the id JupyterLab
+gives its heading (the heading's text, spaces made hyphens); the website names
+it by MyST's slug of the same heading (lower case, punctuation dropped).
 
 The text inside a span is what the website shows there, and ``fill`` writes it:
 a number from the glue output the code stored (which nbval checks), a figure's
@@ -44,6 +49,7 @@ SOLUTION = re.compile(
 )
 IMPORTANT = re.compile(r"^> \*\*Important\.\*\* (.*?)(?=\n(?!> )|\Z)", re.S | re.M)
 DEEPER = re.compile(r"^> \*\*Going deeper\.\*\* (.*?)(?=\n(?!> )|\Z)", re.S | re.M)
+SECTION_LINK = re.compile(r"\]\(([\w.-]+\.ipynb)#([^)\s]+)\)")
 HIDDEN_TAGS = {"remove-cell", "hide-input", "remove-input"}
 BIB = Path(__file__).resolve().parents[2] / "book" / "references.bib"
 
@@ -53,6 +59,7 @@ def to_myst(markdown: str) -> str:
     text = GLUE.sub(r"{glue:text}`\1`", markdown)
     text = REF.sub(r"{numref}`\1`", text)
     text = CITE.sub(r"{cite}`\1`", text)
+    text = SECTION_LINK.sub(lambda m: f"]({m[1]}#{heading_slug(m[2])})", text)
     solution = SOLUTION.match(text)
     if solution:
         text = ":::{admonition} Solution\n:class: dropdown\n" + solution[1] + "\n:::"
@@ -65,6 +72,16 @@ def to_myst(markdown: str) -> str:
 
     text = IMPORTANT.sub(box(":::{important}\n"), text)
     return DEEPER.sub(box(":::{admonition} Going deeper\n:class: tip\n"), text)
+
+
+def jupyter_heading_id(heading: str) -> str:
+    """The id JupyterLab gives a heading: ``Variance,-covariance-and-the-trace``."""
+    return heading.strip().replace(" ", "-")
+
+
+def heading_slug(jupyter_id: str) -> str:
+    """MyST's anchor for the same heading: ``variance-covariance-and-the-trace``."""
+    return re.sub(r"[^\w-]", "", jupyter_id.lower())
 
 
 def notebook_to_myst(source: str) -> str:
@@ -92,7 +109,7 @@ def glued_values(nb: dict) -> dict[str, str]:
     return values
 
 
-def figure_numbers(nb: dict, chapter: int) -> dict[str, str]:
+def figure_numbers(nb: dict, chapter: int | str) -> dict[str, str]:
     """``{"fig-zigzag": "Fig. 3.4", ...}``: the named figures of a chapter, in order."""
     names = [
         cell["metadata"]["mystnb"]["figure"]["name"]
@@ -115,7 +132,7 @@ def citations(bib: Path = BIB) -> dict[str, str]:
     return found
 
 
-def fill(nb: dict, chapter: int, bib: Path = BIB) -> dict:
+def fill(nb: dict, chapter: int | str, bib: Path = BIB) -> dict:
     """The notebook with every span's text written, and hidden cells folded."""
     values, figures, cited = glued_values(nb), figure_numbers(nb, chapter), citations(bib)
     for cell in nb["cells"]:
@@ -145,9 +162,14 @@ def _span(kind: str, name: str, texts: dict[str, str]) -> str:
     return f'<span data-{kind}="{name}">{texts[name]}</span>'
 
 
-def chapter_number(path: Path) -> int:
-    """3 for ``book/03-learning-rate.ipynb``."""
-    return int(Path(path).name[:2])
+def chapter_number(path: Path) -> int | str:
+    """3 for ``book/03-learning-rate.ipynb``; "A" for an appendix (``appendix-maths.ipynb``)."""
+    name = Path(path).name
+    if name.startswith("appendix-"):
+        return "A"
+    if not name[:2].isdigit():
+        raise ValueError(f"path={str(path)!r}: a chapter is named NN-*.ipynb or appendix-*.ipynb")
+    return int(name[:2])
 
 
 def fill_file(path: Path) -> bool:

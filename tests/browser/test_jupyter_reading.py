@@ -20,6 +20,8 @@ from conftest import ROOT
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 CHAPTERS = sorted((ROOT / "book").glob("0[0-9]-*.ipynb"))
+# Every notebook a reader opens: the chapters and the maths refresher.
+NOTEBOOKS = CHAPTERS + sorted((ROOT / "book").glob("appendix-*.ipynb"))
 FRONT_ENDS = {
     "lab": ("JupyterLab", "lab/tree/{name}?reset&token={token}"),  # reset: no tabs restored
     "notebook": ("Notebook 7", "notebooks/{name}?token={token}"),
@@ -273,13 +275,14 @@ def read(page, index: int) -> dict:
 
 @pytest.fixture(scope="module")
 def book_server(jupyter_server):
-    return jupyter_server(CHAPTERS)
+    return jupyter_server(NOTEBOOKS)
 
 
 @pytest.mark.browser
 def test_every_chapter_has_what_the_checks_look_for():
     """Seven chapters, each with numbers, solutions and hidden cells: no check passes on nothing."""
     assert len(CHAPTERS) == 7, [path.name for path in CHAPTERS]
+    assert [path.name for path in NOTEBOOKS[7:]] == ["appendix-maths.ipynb"]
     boxes = 0
     for path in CHAPTERS:
         cells = json.loads(path.read_text())["cells"]
@@ -294,7 +297,7 @@ def test_every_chapter_has_what_the_checks_look_for():
 
 @pytest.mark.browser
 @pytest.mark.parametrize("front_end", FRONT_ENDS)
-@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: path.stem)
+@pytest.mark.parametrize("chapter", NOTEBOOKS, ids=lambda path: path.stem)
 def test_a_chapter_opened_in_jupyter_reads_like_the_website(
     browser, book_server, screenshots, chapter, front_end
 ):
