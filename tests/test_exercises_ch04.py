@@ -16,10 +16,16 @@ def spread_parts():
     G = 2 * (A @ np.zeros(6) - problem.y)[:, None] * A  # the per-example gradients, by hand
     n, B = len(G), 400
     trace = float(np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1)))
-    return trace, n, B, (n - B) / (n - 1)
+    raw = float(np.mean(np.sum(G**2, axis=1)))  # the mean gradient not subtracted
+    return trace, raw, n, B, (n - B) / (n - 1)
 
 
-TRACE, N, B, FPC = spread_parts()
+TRACE, RAW, N, B, FPC = spread_parts()
+
+
+def four_digits(value):
+    """The value as a reader would write it, rounded to four significant digits."""
+    return float(f"{value:.4g}")
 
 
 def test_chapter_problem_is_the_notebooks_data_set():
@@ -44,6 +50,7 @@ def test_chapter_problem_is_the_notebooks_data_set():
         ((80, 24), "short of 64"),
         ((80, 30), "1000 − 15·64"),
         ((12, 40), "multiply by the epochs"),
+        ((78.13, 40), "still make a step"),  # 5 · 1000/64, rounded
         (80, "Answer with a pair"),
         (("eighty", 40), "should be numbers"),
     ],
@@ -62,11 +69,19 @@ def test_steps(answer, expected):
         (math.sqrt(TRACE / B) * FPC, "under the square root"),
         (TRACE / B * FPC, "the variance σ_B²"),
         (math.sqrt(TRACE) / B * math.sqrt(FPC), "not the spread"),
-        (math.sqrt(TRACE / B * (N - B) / N), "n against n − 1"),
-        (math.sqrt(TRACE * N / (N - 1) / B * FPC), "n against n − 1"),
+        # n against n − 1 changes only the fifth digit: correct to four, so it passes
+        (math.sqrt(TRACE / B * (N - B) / N), "Correct"),
+        (math.sqrt(TRACE * N / (N - 1) / B * FPC), "Correct"),
+        (0.3101, "Correct"),
         (1.03 * math.sqrt(TRACE / B * FPC), "looks measured"),
-        (0.3101, "Close, but rounded"),
         (round(math.sqrt(TRACE / B * FPC), 3), "Close, but rounded"),
+        # each slip, rounded to four digits, still gets its own hint
+        (four_digits(math.sqrt(TRACE / B)), "finite-population correction"),
+        (four_digits(math.sqrt(TRACE / B) * FPC), "under the square root"),
+        (four_digits(TRACE / B * FPC), "the variance σ_B²"),
+        (four_digits(math.sqrt(TRACE) / B * math.sqrt(FPC)), "not the spread"),
+        (four_digits(math.sqrt(RAW / B * FPC)), "Subtract the mean gradient first: tr Σ"),
+        (math.sqrt(RAW / B), "and include the finite-population"),
         (5.0, "σ_B = √(tr Σ / B"),
         ("a third", "single number"),
     ],
@@ -83,6 +98,8 @@ def test_noise(answer, expected):
         (0.4, "Correct"),
         (0.05 * 256 / 32, "Correct"),
         (0.05 * math.sqrt(8), "square-root rule"),
+        (0.1414, "square-root rule"),  # rounded to four digits: still recognised
+        (0.00625, "not a smaller one"),
         (0.05 / 8, "not a smaller one"),
         (0.05, "8 times fewer steps"),
         (1.0, "multiply the learning rate by k"),
@@ -201,6 +218,20 @@ def shuffles_every_step(problem, x, lr, batch_size, rng):
     return x
 
 
+def array_split_ceil(problem, x, lr, batch_size, rng):
+    order = rng.permutation(problem.n)
+    for rows in np.array_split(order, math.ceil(problem.n / batch_size)):
+        x = x - lr * problem.grad(x, rows)
+    return x
+
+
+def array_split_floor(problem, x, lr, batch_size, rng):
+    order = rng.permutation(problem.n)
+    for rows in np.array_split(order, problem.n // batch_size):
+        x = x - lr * problem.grad(x, rows)
+    return x
+
+
 def crashes(problem, x, lr, batch_size, rng):
     raise IndexError("index 103 is out of bounds")
 
@@ -215,6 +246,8 @@ def crashes(problem, x, lr, batch_size, rng):
         (full_gradient, "uses all the rows"),
         (summed, "batch_size times too long"),
         (fresh_batches, "draws a fresh batch"),
+        (array_split_ceil, "np.array_split cuts the order"),
+        (array_split_floor, "np.array_split cuts the order"),
         (with_replacement, "differs from descend's"),
         (shuffles_every_step, "differs from descend's"),
         (lambda problem, x, lr, batch_size, rng: None, "returned None"),
@@ -229,9 +262,24 @@ def test_one_epoch(answer, expected):
     assert feedback.passed == (expected == "Correct")
 
 
-def test_the_rounded_spread_is_the_answer_rounded_and_not_the_n_slip():
+def test_the_spread_to_four_digits_passes_and_to_three_is_rounded_too_far():
     assert round(math.sqrt(TRACE / B * FPC), 4) == 0.3101
-    assert "n against n − 1" not in ch04.check_noise(0.3101).message
+    assert ch04.check_noise(0.3101)
+    assert "rounded too far" in ch04.check_noise(0.310).message
+
+
+def test_the_slips_of_exercise_2_are_told_apart_at_four_digits():
+    slips = [
+        math.sqrt(TRACE / B),
+        math.sqrt(TRACE / B) * FPC,
+        TRACE / B * FPC,
+        math.sqrt(TRACE) / B * math.sqrt(FPC),
+        math.sqrt(RAW / B * FPC),
+        math.sqrt(RAW / B),
+    ]
+    messages = [ch04.check_noise(four_digits(v)).message for v in slips]
+    assert len(set(messages)) == len(slips)  # each wrong answer gets a hint of its own
+    assert not any("looks measured" in m or "Close, but" in m for m in messages)
 
 
 def test_a_full_batch_lr_above_two_over_l_is_not_blamed_on_noise():

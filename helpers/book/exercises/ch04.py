@@ -9,6 +9,7 @@ import numpy as np
 from helpers.book.exercises import (
     ROUNDED,
     Feedback,
+    agrees,
     as_number,
     checker,
     close,
@@ -44,25 +45,25 @@ def check_steps(answer) -> Feedback:
         return hint("Both entries of the pair should be numbers.")
     per_epoch = math.ceil(1000 / 64)
     want_last = 1000 - (per_epoch - 1) * 64
-    steps_ok, last_ok = close(steps, 5 * per_epoch), close(last, want_last)
+    steps_ok, last_ok = agrees(steps, 5 * per_epoch), agrees(last, want_last)
     if steps_ok and last_ok:
         return correct(
             f"{per_epoch} batches per epoch, the last with {want_last} rows: {5 * per_epoch} steps."
         )
     if not steps_ok:
-        if close(steps, per_epoch):
+        if agrees(steps, per_epoch):
             return hint(f"{per_epoch} is the number of steps in one epoch; the run has five.")
-        if close(steps, 5 * 1000 / 64) or close(steps, 5 * (1000 // 64)):
+        if agrees(steps, 5 * 1000 / 64) or agrees(steps, 5 * (1000 // 64)):
             return hint(
                 "The rows left over after the full batches still make a step: "
                 "an epoch has ⌈1000/64⌉ batches."
             )
-        if close(steps, 5000):
+        if agrees(steps, 5000):
             return hint("That counts examples, not steps: a step uses a whole batch.")
         return hint("Count the batches in one epoch, ⌈n / B⌉, then multiply by the epochs.")
-    if close(last, 64):
+    if agrees(last, 64):
         return hint("64 does not divide 1000: the last batch holds only the rows that are left.")
-    if close(last, 64 - want_last):
+    if agrees(last, 64 - want_last):
         return hint("That is how many rows the last batch is short of 64; how many does it hold?")
     return hint("The last batch holds the rows left after the full batches: 1000 − 15·64.")
 
@@ -76,34 +77,46 @@ def check_noise(spread) -> Feedback:
     G = chapter_problem().per_example_grads(np.zeros(6))
     n, B = len(G), 400
     trace = np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1))
-    want = predicted_noise(G, B)
-    if close(value, want, rel=1e-6):
-        return correct(f"σ_400 = {want:.4f}: √(tr Σ / B) times the correction √((n − B)/(n − 1)).")
+    raw = np.mean(np.sum(G**2, axis=1))  # the mean squared distance from 0, not from the mean
     fpc = (n - B) / (n - 1)
-    if close(value, np.sqrt(trace / B), rel=1e-6):
-        return hint(
-            "That is √(tr Σ / B) for draws with replacement; batches without replacement "
-            "also get the finite-population correction √((n − B)/(n − 1))."
-        )
-    if close(value, np.sqrt(trace / B) * fpc, rel=1e-6):
-        return hint("The correction (n − B)/(n − 1) goes under the square root too.")
-    if close(value, trace / B * fpc, rel=1e-6):
-        return hint("That is the variance σ_B²; the spread is its square root.")
-    if close(value, np.sqrt(trace) / B * np.sqrt(fpc), rel=1e-6):
-        return hint("Divide the variance tr Σ by B, not the spread: the noise falls like 1/√B.")
-    if close(value, np.sqrt(trace / B * (n - B) / n), rel=1e-6) or close(
-        value, np.sqrt(trace * n / (n - 1) / B * fpc), rel=1e-6
-    ):
-        return hint(
-            "Very close. Check n against n − 1: Σ divides by n (np.mean), the correction "
-            "is (n − B)/(n − 1)."
-        )
+    want = predicted_noise(G, B)
+    if agrees(value, want):  # the n − 1 against n slips change only the fifth digit
+        return correct(f"σ_400 = {want:.4f}: √(tr Σ / B) times the correction √((n − B)/(n − 1)).")
+    mistakes = [  # each tested at the same 4-digit tolerance, so a rounded slip is recognised
+        (
+            np.sqrt(trace / B),
+            "That is √(tr Σ / B), for draws with replacement; batches without replacement "
+            "also get the finite-population correction √((n − B)/(n − 1)).",
+        ),
+        (
+            np.sqrt(trace / B) * fpc,
+            "The correction (n − B)/(n − 1) goes under the square root too.",
+        ),
+        (trace / B * fpc, "That is the variance σ_B²; the spread is its square root."),
+        (
+            np.sqrt(trace) / B * np.sqrt(fpc),
+            "Divide the variance tr Σ by B, not the spread: the noise falls like 1/√B.",
+        ),
+        (
+            np.sqrt(raw / B * fpc),
+            "Subtract the mean gradient first: tr Σ is the mean of ‖g_i − mean‖², the squared "
+            "distance from the full gradient, not from zero.",
+        ),
+        (
+            np.sqrt(raw / B),
+            "Subtract the mean gradient first (tr Σ is the mean of ‖g_i − mean‖²), and include "
+            "the finite-population correction (n − B)/(n − 1).",
+        ),
+    ]
+    for wrong, message in mistakes:
+        if agrees(value, wrong):
+            return hint(message)
     if rounded(value, want):
         return hint(ROUNDED)
     if close(value, want, rel=0.1):
         return hint(
-            "Within a few percent: that looks measured from random batches. "
-            "The exercise asks for the formula's exact value."
+            "Within a few percent, but not the formula's value: that looks measured from random "
+            "batches. Compute σ_B from tr Σ and the formula instead."
         )
     return hint("σ_B = √(tr Σ / B · (n − B)/(n − 1)), with tr Σ the mean of ‖g_i − mean‖².")
 
@@ -114,19 +127,19 @@ def check_scaled_lr(lr) -> Feedback:
     value = as_number(lr)
     if value is None:
         return hint("The learning rate should be a single number.")
-    if close(value, 0.4, rel=1e-9):
+    if agrees(value, 0.4):
         return correct(
             "8 times the batch, 8 times the learning rate: lr/B stays put, and so, roughly, "
             "does the noise floor (a little higher at this larger lr)."
         )
-    if close(value, 0.05 * math.sqrt(8), rel=1e-6):
+    if agrees(value, 0.05 * math.sqrt(8)):
         return hint(
             "That is the square-root rule, which keeps the noise of a step the same. "
             "The linear rule multiplies lr by the same factor as B."
         )
-    if close(value, 0.05 / 8, rel=1e-6):
+    if agrees(value, 0.05 / 8):
         return hint("A larger batch has less noise, so it takes a larger step, not a smaller one.")
-    if close(value, 0.05, rel=1e-9):
+    if agrees(value, 0.05):
         return hint("With the same lr an epoch of 256-row batches takes 8 times fewer steps.")
     return hint("The rule: multiply the batch size by k, multiply the learning rate by k.")
 
@@ -187,10 +200,13 @@ def check_budget(choice) -> Feedback:
 def _epoch(problem, x, lr, B, rng, order="shuffle", last=True, grad="batch", draw="epoch"):
     """One epoch done right (the defaults) or with one of the typical mistakes."""
     n = problem.n
-    perm = rng.permutation(n) if order == "shuffle" and draw == "epoch" else np.arange(n)
-    stop = n if last else n - B + 1
-    for start in range(0, stop, B):
-        rows = perm[start : start + B] if draw == "epoch" else rng.choice(n, B, replace=False)
+    perm = rng.permutation(n) if order != "none" and draw == "epoch" else np.arange(n)
+    if order in ("split", "split-floor"):  # np.array_split: nearly equal pieces, not B rows
+        pieces = np.array_split(perm, math.ceil(n / B) if order == "split" else n // B)
+    else:
+        pieces = [perm[start : start + B] for start in range(0, n if last else n - B + 1, B)]
+    for piece in pieces:
+        rows = piece if draw == "epoch" else rng.choice(n, B, replace=False)
         g = problem.grad(x) if grad == "full" else problem.grad(x, rows)
         x = x - lr * (g * len(rows) if grad == "sum" else g)
     return x
@@ -206,6 +222,16 @@ def check_one_epoch(one_epoch) -> Feedback:
     x = np.array([0.5, -1.0, 2.0])
     mistakes = [
         ({"order": "none"}, "The rows come in the same order every time: shuffle them first."),
+        *(
+            (
+                {"order": split},
+                "np.array_split cuts the order into nearly equal pieces, not into batches of "
+                "batch_size rows. descend (like PyTorch's DataLoader) takes full batches and "
+                "leaves the remainder to a smaller last one: slice order[start : start + "
+                "batch_size].",
+            )
+            for split in ("split", "split-floor")
+        ),
         ({"last": False}, "The last, smaller batch is missing: let the slices run up to n."),
         ({"grad": "full"}, "Each step uses all the rows: use problem.grad(x, rows)."),
         ({"grad": "sum"}, "The steps are batch_size times too long: use the mean gradient."),
