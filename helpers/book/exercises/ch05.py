@@ -7,6 +7,7 @@ import numpy as np
 from helpers.book.exercises import (
     ROUNDED,
     Feedback,
+    agrees,
     as_number,
     checker,
     close,
@@ -85,6 +86,13 @@ def check_heavy_ball(heavy_ball_step) -> Feedback:
             "Heavy ball has no factor (1 − β) on the gradient: that makes v an average "
             "(Adam's m), which moves 1/(1 − β) times more slowly."
         )
+    nesterov = SGD(lr=_LR, momentum=_BETA, nesterov=True)
+    if _same(xs, descend(_BOWL, nesterov, _X0, steps=_STEPS).points):
+        return hint(
+            "That is Nesterov's update (SGD(nesterov=True)): your x gets an extra look-ahead "
+            "term, βv − lr·grad or −lr·(grad + βb). The heavy ball moves by the new velocity "
+            "alone: x ← x + v."
+        )
     if _same(xs, descend(_BOWL, SGD(lr=_LR), _X0, steps=_STEPS).points):
         return hint("Those are plain descent steps: the old velocity, times β, must carry over.")
     return hint("Two lines: v = beta * v - lr * grad, then x = x + v; return x, v.")
@@ -111,24 +119,24 @@ def check_adam_by_hand(x2) -> Feedback:
     opt, x = Adam(lr=0.1), np.array(1.0)
     for g in (4.0, 1.0):
         x = opt.step(x, g)
-    if close(value, float(x), rel=1e-7):
+    if agrees(value, float(x)):
         return correct(f"x₂ = {float(x):.6f}: the second step is shorter than lr.")
-    if close(value, _adam_by_hand(grads=(4.0,)), rel=1e-7):
+    if agrees(value, _adam_by_hand(grads=(4.0,))):
         return hint("That is x₁, after one step. Take the second step with g₂ = 1.")
-    if close(value, 1 - 0.1 * 4 - 0.1 * 1, rel=1e-7):
+    if agrees(value, 1 - 0.1 * 4 - 0.1 * 1):
         return hint("That is plain SGD. Adam divides the average gradient by √v̂.")
-    if close(value, 0.8, rel=1e-7):
+    if agrees(value, 0.8):
         return hint(
             "Both steps of size lr? The first is, but at step 2 v̂ still remembers g₁ = 4, "
             "so the second step is shorter. Work out m̂₂ and v̂₂."
         )
-    if close(value, _adam_by_hand(correct_m=False, correct_v=False), rel=1e-7):
+    if agrees(value, _adam_by_hand(correct_m=False, correct_v=False)):
         return hint("You left out the bias correction: divide m by 1 − β₁ᵏ and v by 1 − β₂ᵏ.")
-    if close(value, _adam_by_hand(correct_m=False), rel=1e-7):
+    if agrees(value, _adam_by_hand(correct_m=False)):
         return hint("v is corrected but m is not: divide m by 1 − β₁ᵏ as well.")
-    if close(value, _adam_by_hand(correct_v=False), rel=1e-7):
+    if agrees(value, _adam_by_hand(correct_v=False)):
         return hint("m is corrected but v is not: divide v by 1 − β₂ᵏ as well.")
-    if close(value, _adam_by_hand(root=False), rel=1e-7):
+    if agrees(value, _adam_by_hand(root=False)):
         return hint("Divide by the square root of v̂, not by v̂ itself.")
     if rounded(value, float(x)):
         return hint(ROUNDED)
@@ -218,19 +226,19 @@ def check_step_sizes(sgd_step, adam_step) -> Feedback:
     grad0 = 2000 * (0 - 3)
     want_sgd = abs(0.001 * grad0)
     want_adam = abs(float(Adam(lr=0.001).step(np.array(0.0), grad0)))
-    sgd_ok, adam_ok = close(sgd, want_sgd), close(adam, want_adam, rel=1e-6)
+    sgd_ok, adam_ok = agrees(sgd, want_sgd), agrees(adam, want_adam)
     if sgd_ok and adam_ok:
         return correct(
             "SGD steps lr·|f'(0)| = 6, Adam steps lr = 0.001: Adam's first step is lr·sign(g)."
         )
     if not sgd_ok:
-        if close(sgd, 0.001 * 1000 * 3):
+        if agrees(sgd, 0.001 * 1000 * 3):
             return hint("The derivative of 1000(x − 3)² is 2000(x − 3): the factor 2 is missing.")
-        if close(sgd, abs(grad0)):
+        if agrees(sgd, abs(grad0)):
             return hint("SGD's step is lr times the gradient: multiply by lr = 0.001.")
         return hint("SGD's step is lr·|f'(x₀)| with f'(x) = 2000(x − 3).")
-    if close(adam, want_sgd):
+    if agrees(adam, want_sgd):
         return hint("SGD's answer is right, but Adam divides by √v̂: its step does not grow with g.")
-    if close(adam, 0.001 * 0.1 / np.sqrt(0.001), rel=1e-4):
+    if agrees(adam, 0.001 * 0.1 / np.sqrt(0.001)):
         return hint("That is Adam without bias correction. With it, m̂₁ = g₁ and v̂₁ = g₁².")
     return hint("Adam's first step is lr·m̂₁/√v̂₁ with m̂₁ = g₁ and v̂₁ = g₁²: what size is that?")
