@@ -43,6 +43,10 @@ def on_another_optimizer(opt):
         (ch06.check_step_lr, 0.1 * 0.5**75, "not every step"),
         (ch06.check_step_lr, 0.07, "η₀ · gamma^⌊t / step_size⌋"),
         (ch06.check_step_lr, "0.025", "Correct"),  # a number in a string is still that number
+        (ch06.check_step_lr, 0.025004, "Correct"),  # right to 4 significant digits
+        (ch06.check_step_lr, 0.01768, "not smoothly"),  # 0.1 · 0.5^2.5 = 0.0176777, rounded
+        (ch06.check_step_lr, 0.0125004, "three halvings"),  # hints at the same tolerance
+        (ch06.check_step_lr, 0.0251, "rounded too far"),  # 3 digits: the ROUNDED hint
         (ch06.check_step_lr, [0.1, 0.2], "single number"),
         (ch06.check_warmup_cosine, warmup_cosine(), "Correct"),
         (ch06.check_warmup_cosine, warmup_cosine(t_max=100), "T_max is 90, not 100"),
@@ -162,3 +166,18 @@ def test_the_solution_of_exercise_3_is_right_about_the_other_schedules():
     assert ch06.check_below_floor(
         lambda opt: MultiStepLR(opt, milestones=[100, 150], gamma=0.3)
     ).passed
+
+
+def test_step_lr_hints_fire_at_the_same_tolerance_as_a_pass():
+    """Each specific wrong answer is recognised when given to 4 significant digits, as the right
+    one is, and the rounded-answer hint comes only after them."""
+    for wrong, words in [
+        (0.1 * 0.5**3, "three halvings"),
+        (0.1 * 0.5**2.5, "not smoothly"),
+        (0.05, "one halving"),
+        (0.1 * 0.1**2, "default 0.1"),
+    ]:
+        four_digits = float(f"{wrong:.4g}")
+        assert words in ch06.check_step_lr(four_digits).message
+    assert ch06.check_step_lr(float(f"{0.025 * (1 + 4e-5):.6g}")).passed
+    assert not ch06.check_step_lr(0.02502).passed

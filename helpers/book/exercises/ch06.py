@@ -6,7 +6,17 @@ import math
 
 import numpy as np
 
-from helpers.book.exercises import Feedback, as_number, checker, close, correct, hint
+from helpers.book.exercises import (
+    ROUNDED,
+    Feedback,
+    agrees,
+    as_number,
+    checker,
+    close,
+    correct,
+    hint,
+    rounded,
+)
 from helpers.data import make_regression
 from helpers.descent import descend
 from helpers.optim import SGD
@@ -42,18 +52,20 @@ def check_step_lr(lr_75) -> Feedback:
     value = as_number(lr_75)
     if value is None:
         return hint("lr_75 should be a single number.")
-    if close(value, 0.1 * 0.5 ** (75 // 30)):
+    if agrees(value, 0.1 * 0.5 ** (75 // 30)):
         return correct("0.1 · 0.5^⌊75/30⌋ = 0.1 · 0.5² = 0.025: halved at steps 30 and 60.")
-    if close(value, 0.1 * 0.5**3):
+    if agrees(value, 0.1 * 0.5**3):
         return hint("That is three halvings. The third comes at step 90: round 75/30 down.")
-    if close(value, 0.1 * 0.5 ** (75 / 30)):
+    if agrees(value, 0.1 * 0.5 ** (75 / 30)):
         return hint("StepLR changes the rate in steps, not smoothly: use ⌊75/30⌋, not 75/30.")
-    if close(value, 0.05):
+    if agrees(value, 0.05):
         return hint("That is one halving (step 30). There is another at step 60.")
-    if close(value, 0.1 * 0.1**2):
+    if agrees(value, 0.1 * 0.1**2):
         return hint("The factor here is gamma=0.5, not StepLR's default 0.1.")
-    if close(value, 0.1 * 0.5**75):
+    if agrees(value, 0.1 * 0.5**75):
         return hint("The rate is halved once every step_size = 30 steps, not every step.")
+    if rounded(value, 0.1 * 0.5 ** (75 // 30)):
+        return hint(ROUNDED)
     return hint("The rate is η₀ · gamma^⌊t / step_size⌋ with η₀ = 0.1, t = 75.")
 
 
