@@ -3,10 +3,10 @@
 For every page of the table of contents: no JavaScript error, no local
 resource missing, every image loaded and described by alt text, the math
 typeset, the static explorers responding, the launch and download buttons
-present, and the page with its images under 3 MB (counted from the files the
-page and its <img> tags name, not from network events, whose timing varies).
-The shared theme, font and MathJax files are cached across pages and not
-counted. The search page finds a word.
+present, the licence line in the footer, and the page with its images under
+3 MB (counted from the files the page and its <img> tags name, not from
+network events, whose timing varies). The shared theme, font and MathJax
+files are cached across pages and not counted. The search page finds a word.
 Screenshots of every page, at desktop and phone width, go to
 _build/screenshots for people to look at.
 """
@@ -131,6 +131,12 @@ def test_page_loads_offline_and_works(page, site_url, screenshots, offline_repor
     assert page.locator(".btn-download-source-button, a.btn[title*='Download']").count() >= 1 or (
         page.locator("[aria-label*='Download']").count() >= 1
     ), "no download button"
+
+    # The footer states the licences: CC BY 4.0 for the text and figures, MIT for the code.
+    footer = page.locator("footer .gdbook-licence")
+    assert footer.count() == 1, "no licence line in the footer"
+    assert "CC BY 4.0" in footer.inner_text() and "MIT" in footer.inner_text()
+    assert footer.locator("a[href*='creativecommons.org/licenses/by/4.0']").count() == 1
 
     page.screenshot(path=str(screenshots / f"{doc.replace('/', '_')}.png"), full_page=True)
     offline_report[doc] = page.offline_only
