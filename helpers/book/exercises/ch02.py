@@ -48,7 +48,7 @@ def check_gradient_by_hand(grad) -> Feedback:
     want = np.array([2 * np.mean(err * x), 2 * np.mean(err)])
     if _same(g, want):
         return correct(
-            f"∇L(1, 1) = ({want[0]:g}, {want[1]:g}): both negative, so w and b should grow."
+            f"∇f(1, 1) = ({want[0]:g}, {want[1]:g}): both negative, so w and b should grow."
         )
     if _same(g, want / 2):
         return hint(
