@@ -133,8 +133,16 @@ def test_adam_by_hand(answer, expected):
         # 3-figure answers: rounded down they pass, rounded up the lr is past the optimum.
         (3.62, 0.819, "Correct"),
         (3.62, 0.818, "Correct"),
-        (3.63, 0.819, "Round lr down"),
-        (3.63, round(BETA_STAR, 4), "Round lr down"),
+        (3.63, 0.819, "four significant digits"),
+        (3.63, round(BETA_STAR, 4), "four significant digits"),
+        # 4 significant digits pass, as the book's rule says: rounded to the nearest,
+        # and at the edges of the rounding, where lr is past lr* and the rate 10 % slower.
+        (round(LR_STAR, 3), round(BETA_STAR, 4), "Correct"),
+        (3.6285, 0.8186, "Correct"),
+        (3.6284, 0.81864, "Correct"),
+        (3.6285, 0.81855, "Correct"),
+        # one unit of the 4th digit further and the rate alone decides
+        (3.629, 0.8186, "Your lr is just above lr*"),
         # The rate of these is √0.84 = 0.9165, more than 10 % slower than 19/21.
         (2.9, 0.84, "Use β*"),
         (3.0, 0.84, "Use β*"),
@@ -159,6 +167,14 @@ def test_momentum_rate_measures_the_theory():
     # Below lr* both curvatures spiral in at √β; (2.9, 0.84) and (3.3, 0.84) alike.
     for lr in (2.9, 3.0, 3.3):
         assert ch05.momentum_rate(lr, 0.84) == pytest.approx(np.sqrt(0.84), abs=1e-12)
+
+
+def test_a_four_digit_answer_rounded_up_passes_with_a_warning():
+    feedback = ch05.check_momentum_choice(3.6285, 0.8186)
+    assert feedback.passed and ch05.momentum_rate(3.6285, 0.8186) > 0.92
+    assert "round lr down" in feedback.message
+    rounded_nearest = ch05.check_momentum_choice(round(LR_STAR, 3), round(BETA_STAR, 4))
+    assert "round lr down" not in rounded_nearest.message  # 3.628 is below lr*: no warning
 
 
 def test_no_pair_is_reported_faster_than_the_optimum():

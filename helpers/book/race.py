@@ -2,8 +2,8 @@
 
 Five optimizers race for ``STEPS`` steps from the same start on each of the surfaces
 (:func:`make_surfaces`): SGD, heavy-ball momentum, Nesterov, RMSprop and Adam, made by
-:func:`make_optimizer` (momentum 0.9, RMSprop's alpha 0.99, Adam's betas (0.9, 0.999)). The
-chapter tunes the lr of each on each surface; :data:`RACE_LR` stores the result, for the
+:func:`make_optimizer` (momentum 0.9; RMSprop's alpha and Adam's beta2 0.999; Adam's beta1
+0.9). The chapter tunes the lr of each on each surface; :data:`RACE_LR` stores the result, for the
 explorer of the race (``helpers.book.explore_optimizers``) to draw the tuned runs.
 """
 

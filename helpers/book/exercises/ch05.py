@@ -178,10 +178,19 @@ def check_momentum_choice(lr, momentum) -> Feedback:
     rate = momentum_rate(lr_value, beta)
     # Pass within 10 % of the best speed (the steps needed grow like 1/(1 − rate)):
     # that lets through 3-figure answers that round lr down, such as (3.62, 0.819).
-    if 1 - rate >= 0.9 * (1 - best):
+    fast = 1 - rate >= 0.9 * (1 - best)
+    # And pass (lr*, β*) correct to 4 significant digits, the book's rule, even where the
+    # last digit of lr rounds up past lr* and costs more than 10 %, as (3.6285, 0.8186) does.
+    if fast or (agrees(lr_value, best_lr) and agrees(beta, best**2)):
+        steep = ""
+        if not fast:
+            steep = (
+                " Rounding lr up past lr* costs a lot, since the rate worsens steeply there: "
+                "round lr down to keep the best rate."
+            )
         return correct(
             f"Your pair contracts by {rate:.4f} per step; the best possible is "
-            f"(√κ − 1)/(√κ + 1) = {best:.4f}."
+            f"(√κ − 1)/(√κ + 1) = {best:.4f}.{steep}"
         )
     if rate > 1 + 1e-12:
         return hint(
@@ -202,7 +211,8 @@ def check_momentum_choice(lr, momentum) -> Feedback:
     if best_lr < lr_value <= 1.01 * best_lr and close(beta, best**2, rel=2e-3):
         return hint(
             f"Your lr is just above lr* = 4/(√L + √μ)², where the rate worsens steeply "
-            f"(yours is {rate:.4f}, the best {best:.4f}). Round lr down, not to the nearest."
+            f"(yours is {rate:.4f}, the best {best:.4f}). Give lr* to four significant digits, "
+            "or round it down."
         )
     if close(beta, best**2, rel=1e-3):
         return hint(
