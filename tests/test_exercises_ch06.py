@@ -168,6 +168,21 @@ def test_the_solution_of_exercise_3_is_right_about_the_other_schedules():
     ).passed
 
 
+def test_cuts_by_ten_are_a_gamble_as_the_solution_of_exercise_3_says(monkeypatch):
+    """On the check's batches one cut at step 150 passes and cuts at 100 and 150 do not; on most
+    other batch orders both fail."""
+    one_cut = lambda opt: MultiStepLR(opt, milestones=[150], gamma=0.1)  # noqa: E731
+    two_cuts = lambda opt: MultiStepLR(opt, milestones=[100, 150], gamma=0.1)  # noqa: E731
+    assert ch06.check_below_floor(one_cut).passed
+    assert not ch06.check_below_floor(two_cuts).passed
+    for build in (one_cut, two_cuts):
+        passed = 0
+        for seed in range(1, 21):
+            monkeypatch.setattr(ch06, "FLOOR_SEED", seed)
+            passed += ch06.floor_gap(build) < ch06.FLOOR_TARGET
+        assert passed < 10
+
+
 def test_step_lr_hints_fire_at_the_same_tolerance_as_a_pass():
     """Each specific wrong answer is recognised when given to 4 significant digits, as the right
     one is, and the rounded-answer hint comes only after them."""
