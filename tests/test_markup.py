@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from helpers.book.markup import (
+    SECTION_LINK,
     chapter_number,
     citations,
-    SECTION_LINK,
     fill,
     glued_values,
     heading_slug,
