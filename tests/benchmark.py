@@ -10,7 +10,11 @@ table into the README with the date. It measures
 4. one Adam step on the chapter 7 network (2,410 parameters), helpers against
    torch.optim side by side, as a ratio: shown, not a target (helpers is written to
    be read, not to be fast on sizes the book never uses);
-5. a sweep of 100 learning rates in one broadcast call against a loop of 100 runs.
+5. a sweep of 100 learning rates in one broadcast call against a loop of 100 runs;
+6. what a reader's browser transfers for each page of the built site, gzip-compressed
+   as a web server would send it: on a first visit (everything the page loads,
+   scrolled to the end) and on a repeat visit (the page and its own images; the
+   theme, fonts and MathJax it shares with every page are in the cache by then).
 
 ``python tests/benchmark.py explorers sweep`` runs only the parts named.
 """
@@ -41,6 +45,7 @@ from helpers.problems import bowl
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {
     "book": 60.0,  # seconds to execute every notebook
+    "first_visit": 1.2e6,  # bytes, gzip-compressed, every page
     "explorer": 100.0,  # ms, median per slider move
     "sweep": 10.0,  # loop / broadcast
 }
@@ -182,8 +187,63 @@ def sweep(count: int = 100, steps: int = 200) -> None:
         check(loop / broadcast >= TARGETS["sweep"]))  # fmt: skip
 
 
+def pages() -> None:
+    import functools
+    import gzip
+    import http.server
+    import threading
+    from urllib.parse import unquote, urlparse
+
+    import yaml
+    from playwright.sync_api import sync_playwright
+
+    site = ROOT / "_build" / "html"
+    if not (site / "index.html").exists():
+        build()
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    docs = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+
+    @functools.cache
+    def gzipped(path: str) -> int:
+        return len(gzip.compress((site / path).read_bytes(), compresslevel=6))
+
+    shared = ("_static/", "offline/")  # the same files on every page: cached after the first
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox",
+            "--disable-gpu", "--disable-background-networking", "--no-first-run"])  # fmt: skip
+        for doc in docs:
+            context = chromium.new_context()  # an empty cache
+            page = context.new_page()
+            loaded: set[str] = set()
+            page.on("requestfinished", lambda r, into=loaded: into.add(r.url))
+            page.goto(f"{url}/{doc}.html", wait_until="networkidle")
+            page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+            page.wait_for_load_state("networkidle")
+            context.close()
+            paths = {unquote(urlparse(u).path).lstrip("/") for u in loaded if u.startswith(url)}
+            first = sum(gzipped(p) for p in paths if (site / p).is_file())
+            repeat = sum(gzipped(p) for p in paths if (site / p).is_file()
+                         and not p.startswith(shared))  # fmt: skip
+            row(f"page {doc}: first visit / repeat visit, gzip",
+                f"{first / 1e6:.2f} / {repeat / 1e6:.2f} MB",
+                check(first < TARGETS["first_visit"]))  # fmt: skip
+        chromium.close()
+    server.shutdown()
+
+
 def main() -> None:
-    parts = sys.argv[1:] or ["notebooks", "build", "explorers", "optimizers", "sweep"]
+    parts = sys.argv[1:] or ["notebooks", "build", "explorers", "optimizers", "sweep", "pages"]
     print(f"{'what':<55} {'measured':>22}")
     for part in parts:
         globals()[part]()
