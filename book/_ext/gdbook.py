@@ -12,11 +12,29 @@
   same inline script (``const THEBE_JS_URL = ...``) lands on every page twice
   and the second copy throws "Identifier 'THEBE_JS_URL' has already been
   declared". Identical script entries are dropped here, once per page.
+
+- Lighter pages (after the HTML build, ``lighter_site``): the theme loads
+  fontawesome.js (543 kB compressed, the largest file of a first visit), which
+  only turns the icons its CSS already draws with the icon font into SVG, so
+  the script is dropped. The one icon from the brands font (118 kB), GitHub's,
+  becomes an inline SVG of the same Font Awesome icon. Each figure is served as
+  lossless WebP when that is smaller than its PNG: the same pixels in about
+  half the bytes. The notebooks keep their PNGs.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from PIL import Image
+
 from helpers.book.markup import notebook_to_myst
+
+FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*/fontawesome\.js[^"]*"></script>')
+GITHUB_ICON = '<i class="fab fa-github"></i>'
+GITHUB_PATH = re.compile(r'github:\[(\d+),(\d+),\[\],"f09b","([^"]+)"\]')
+FIGURE = re.compile(r'(_images/[\w-]+)\.png"')
 
 
 def _script_key(script) -> tuple:
@@ -45,7 +63,49 @@ def notebook_markup_to_myst(app, docname, source) -> None:
         source[0] = notebook_to_myst(source[0])
 
 
+def github_svg(fontawesome_js: Path) -> str:
+    """Font Awesome's GitHub icon (CC BY 4.0) as inline SVG, taken from the theme's own copy."""
+    found = GITHUB_PATH.search(fontawesome_js.read_text(encoding="utf-8"))
+    if found is None:
+        raise ValueError(f"fontawesome_js={str(fontawesome_js)!r} holds no GitHub icon")
+    width, height, path = found.groups()
+    return (
+        f'<svg class="gd-icon" viewBox="0 0 {width} {height}" aria-hidden="true" focusable="false"'
+        ' style="height: 1em; width: auto; vertical-align: -0.125em">'
+        f'<path fill="currentColor" d="{path}"/></svg>'
+    )
+
+
+def as_webp(png: Path) -> bool:
+    """Write ``png`` as lossless WebP beside it (once); True if the WebP is the smaller file."""
+    webp = png.with_suffix(".webp")
+    if not webp.exists() or webp.stat().st_mtime < png.stat().st_mtime:
+        with Image.open(png) as image:
+            image.save(webp, "WEBP", lossless=True, method=4)
+    return webp.stat().st_size < png.stat().st_size
+
+
+def lighter_site(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    fontawesome = out / "_static" / "scripts" / "fontawesome.js"
+    github = github_svg(fontawesome) if fontawesome.exists() else GITHUB_ICON
+    smaller = {p.stem for p in (out / "_images").glob("*.png") if as_webp(p)}
+
+    def figure(match: re.Match) -> str:
+        name = match[1].rsplit("/", 1)[1]
+        return f'{match[1]}.webp"' if name in smaller else match[0]
+
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        lighter = FIGURE.sub(figure, FONTAWESOME_JS.sub("", text).replace(GITHUB_ICON, github))
+        if lighter != text:
+            page.write_text(lighter, encoding="utf-8")
+
+
 def setup(app):
     app.connect("source-read", notebook_markup_to_myst)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
+    app.connect("build-finished", lighter_site)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -102,6 +102,21 @@ def test_page_loads_offline_and_works(page, site_url, screenshots, offline_repor
     undescribed = [i["src"][:80] for i in images if not i["alt"].strip()]
     assert not undescribed, f"images without alt text: {undescribed}"
 
+    # Light pages: the figures come as lossless WebP where that is smaller than the PNG
+    # the notebook holds, and the theme's 543 kB fontawesome.js is not loaded (its CSS
+    # draws the icons with the icon font; the GitHub icon is inline SVG).
+    for image in images:
+        path = SITE / unquote(urlparse(image["src"]).path).lstrip("/")
+        if path.suffix == ".png" and "/_images/" in image["src"]:
+            webp = path.with_suffix(".webp")
+            assert not webp.exists() or webp.stat().st_size >= path.stat().st_size, (
+                f"{path.name} is served as PNG although its WebP is smaller"
+            )
+    figures = [i["src"] for i in images if "/_images/" in i["src"]]
+    assert not figures or any(src.endswith(".webp") for src in figures), "no figure is WebP"
+    assert page.locator("script[src*='fontawesome']").count() == 0, "fontawesome.js is loaded"
+    assert page.locator("i.fab").count() == 0, "an icon from the 118 kB brands font"
+
     # Math: every formula in the source became MathJax output.
     if page.locator("article .math").count():
         page.wait_for_selector("article mjx-container", timeout=15000)
