@@ -92,8 +92,9 @@ build-strict: install-test offline
 	rm -rf _build
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-# The built site in Debian's Chromium (apt-get install chromium), driven by Playwright.
-browser: install-test
+# The built site in Debian's Chromium (apt-get install chromium), driven by Playwright;
+# axe-core, which checks every page's accessibility, comes from book/_offline's npm ci.
+browser: install-test $(OFFLINE)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest tests/browser -m browser -p no:cacheprovider
 
 # Binder's environment, built as Binder builds it (binder/requirements.txt, from the

@@ -118,6 +118,37 @@ def test_static_frames_cover_the_slider_and_restore_the_live_view():
     assert bytes(explorer.image.value) == live
 
 
+def test_static_sliders_have_names_and_spoken_values_and_the_message_is_announced():
+    import html
+
+    from helpers.book.widgets import static_html
+
+    controls = {
+        "lr": ipywidgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0, description="lr"),
+        "steps": ipywidgets.IntSlider(value=20, min=1, max=50, description="steps"),
+        "x0": ipywidgets.FloatSlider(value=-5.0, min=-10, max=10, description="start x₀"),
+    }
+    explorer = Explorer(controls, LearningRate1D, static={"lr": [0.01, 0.1], "x0": [-5.0, 5.0]})
+    page = static_html(explorer)
+    slider = r'<label class="gd-static-control">([^<]*) <input ([^>]*)>(.*?)</label>'
+    sliders = re.findall(slider, page)
+    assert [label for label, _, _ in sliders] == ["lr", "start x₀"]
+    for (label, attributes, output), shown in zip(sliders, ["0.1", "-5"], strict=True):
+        attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', attributes))
+        assert attrs["type"] == "range"
+        # the name a screen reader says is the label the reader sees
+        assert attrs["aria-label"] == label
+        # and the value it says is the one shown next to the slider, not the frame's index
+        assert html.unescape(attrs["aria-valuetext"]) == shown
+        labels = json.loads(html.unescape(re.search(r"data-labels='([^']*)'", attributes)[1]))
+        assert labels[int(attrs["value"])] == shown
+        assert output == f'<output aria-hidden="true">{shown}</output>'
+    message = re.search(r'<p class="gd-static-message"([^>]*)>([^<]*)</p>', page)
+    assert message[1] == ' aria-live="polite"' and message[2].startswith("After 20 steps")
+    # the player says each new value too, as it changes the frame
+    assert 'setAttribute("aria-valuetext", labels[input.value])' in page
+
+
 def test_control_and_label_widths_apply_to_every_control_and_wrap_the_row():
     from helpers.book.explore_gradient import gradient_explorer
     from helpers.book.explore_lr import lr_explorer

@@ -20,6 +20,22 @@
   becomes an inline SVG of the same Font Awesome icon. Each figure is served as
   lossless WebP when that is smaller than its PNG: the same pixels in about
   half the bytes. The notebooks keep their PNGs.
+
+- Accessibility (checked with axe-core on every page by
+  tests/browser/test_accessibility.py). Markup that other packages write and
+  that axe reports as serious or critical is repaired here, on each page's body:
+
+  * MyST-NB names the summary of a hidden code cell "Toggle hidden content"
+    (aria-label), while the reader sees "Show code cell source": a screen
+    reader user who asks for the visible words finds no such control (WCAG
+    2.5.3, label in name). Without the aria-label the summary is named by the
+    words it shows.
+  * docutils gives each reference of the bibliography the role
+    ``doc-biblioentry``, deprecated in DPUB-ARIA 1.1 and not allowed inside
+    the ``role="list"`` docutils wraps the entries in; so axe sees a list whose
+    children are links. DPUB-ARIA 1.1 says to use ``listitem`` instead.
+
+  The theme's colour-mode button is fixed by ``static/gdbook-a11y.js``.
 """
 
 from __future__ import annotations
@@ -31,10 +47,17 @@ from PIL import Image
 
 from helpers.book.markup import notebook_to_myst
 
+STATIC = Path(__file__).parent / "static"
 FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*/fontawesome\.js[^"]*"></script>')
 GITHUB_ICON = '<i class="fab fa-github"></i>'
 GITHUB_PATH = re.compile(r'github:\[(\d+),(\d+),\[\],"f09b","([^"]+)"\]')
 FIGURE = re.compile(r'(_images/[\w-]+)\.png"')
+
+# (what the other package writes, what the page gets instead); see the docstring.
+ACCESSIBLE_MARKUP = [
+    ('<summary aria-label="Toggle hidden content">', "<summary>"),
+    ('role="doc-biblioentry"', 'role="listitem"'),
+]
 
 
 def _script_key(script) -> tuple:
@@ -56,6 +79,18 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> Non
             seen.add(key)
             unique.append(script)
     scripts[:] = unique
+
+
+def accessible_body(app, pagename, templatename, context, doctree) -> None:
+    body = context.get("body")
+    if body:
+        for written, accessible in ACCESSIBLE_MARKUP:
+            body = body.replace(written, accessible)
+        context["body"] = body
+
+
+def add_static_path(app, config) -> None:
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
 
 
 def notebook_markup_to_myst(app, docname, source) -> None:
@@ -108,4 +143,7 @@ def setup(app):
     app.connect("source-read", notebook_markup_to_myst)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     app.connect("build-finished", lighter_site)
+    app.connect("html-page-context", accessible_body)
+    app.connect("config-inited", add_static_path)
+    app.add_js_file("gdbook-a11y.js", loading_method="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

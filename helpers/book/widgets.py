@@ -183,6 +183,7 @@ _PLAYER_JS = """
     inputs.forEach(function (input) {
       var labels = JSON.parse(input.dataset.labels);
       input.nextElementSibling.textContent = labels[input.value];
+      input.setAttribute("aria-valuetext", labels[input.value]);
       index = index * labels.length + Number(input.value);
     });
     img.src = "data:image/webp;base64," + frames[index].image;
@@ -233,17 +234,26 @@ def static_html(explorer: Explorer, count: int = 16) -> str:
         labels = [_label(control, v) for v in values]
         start = values.index(control.value) if control.value in values else 0
         first = first * len(values) + start
+        name = html.escape(control.description or n)
+        # A screen reader hears the slider's name and the value it shows (aria-valuetext,
+        # which the player keeps up to date); the <output> repeats that value for the eye
+        # only, so it is not read out a second time.
         sliders.append(
-            f'<label class="gd-static-control">{html.escape(control.description or n)} '
+            f'<label class="gd-static-control">{name} '
             f'<input type="range" min="0" max="{len(values) - 1}" step="1" value="{start}" '
-            f"data-labels='{html.escape(json.dumps(labels))}'><output></output></label>"
+            f'aria-label="{name}" aria-valuetext="{html.escape(labels[start])}" '
+            f"data-labels='{html.escape(json.dumps(labels))}'>"
+            f'<output aria-hidden="true">{html.escape(labels[start])}</output></label>'
         )
     # The first frame is in the page itself, so it shows where no script runs (an untrusted
     # notebook in Jupyter, a browser without JavaScript); the sliders appear with the player.
+    # The message under the sliders is a polite live region: a screen reader reads the new
+    # message when a slider (dragged, or moved with the arrow keys) changes the frame.
     return (
         '<div class="gd-static-explorer">'
         f'<div class="gd-static-controls" hidden>{"".join(sliders)}</div>'
-        f'<p class="gd-static-message">{html.escape(frames[first]["message"])}</p>'
+        f'<p class="gd-static-message" aria-live="polite">'
+        f"{html.escape(frames[first]['message'])}</p>"
         f'<img src="data:image/webp;base64,{frames[first]["image"]}" '
         f'alt="{html.escape(frames[first]["alt"])}" style="max-width: 100%;">'
         f'<script type="application/json">{json.dumps(frames)}</script>'
