@@ -12,11 +12,20 @@
   same inline script (``const THEBE_JS_URL = ...``) lands on every page twice
   and the second copy throws "Identifier 'THEBE_JS_URL' has already been
   declared". Identical script entries are dropped here, once per page.
+
+- Print: ``static/gdbook-print.css`` and ``static/gdbook-print.js`` make every
+  page print as a book page (a reader's "Print", and the PDF of ``make pdf``,
+  see ``tools/print_pdf.py``): each explorer as a strip of frames with their
+  slider values instead of a slider, solutions open, no buttons.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from helpers.book.markup import notebook_to_myst
+
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 def _script_key(script) -> tuple:
@@ -45,7 +54,14 @@ def notebook_markup_to_myst(app, docname, source) -> None:
         source[0] = notebook_to_myst(source[0])
 
 
+def add_static_path(app, config) -> None:
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
+
+
 def setup(app):
+    app.connect("config-inited", add_static_path)
+    app.add_css_file("gdbook-print.css")
+    app.add_js_file("gdbook-print.js", defer="defer")
     app.connect("source-read", notebook_markup_to_myst)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
