@@ -17,6 +17,9 @@
   page print as a book page (a reader's "Print", and the PDF of ``make pdf``,
   see ``tools/print_pdf.py``): each explorer as a strip of frames with their
   slider values instead of a slider, solutions open, no buttons.
+
+- The header's download menu offers the whole book as one PDF, ``book.pdf`` at
+  the top of the site, which ``make pdf`` prints and copies there.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 from helpers.book.markup import notebook_to_myst
 
 STATIC = Path(__file__).resolve().parent / "static"
+BOOK_PDF = "book.pdf"  # where make pdf puts the book in the built site
 
 
 def _script_key(script) -> tuple:
@@ -58,10 +62,27 @@ def add_static_path(app, config) -> None:
     config.html_static_path = [*config.html_static_path, str(STATIC)]
 
 
+def add_book_pdf_button(app, pagename, templatename, context, doctree) -> None:
+    for button in context.get("header_buttons", []):
+        if button.get("label") == "download-buttons":
+            button["buttons"].append(
+                {
+                    "type": "link",
+                    "url": context["pathto"](BOOK_PDF, 1),
+                    "text": "whole book .pdf",
+                    "tooltip": "Download the whole book as one PDF",
+                    "icon": "fas fa-book",
+                    "label": "download-book-pdf-button",
+                }
+            )
+
+
 def setup(app):
     app.connect("config-inited", add_static_path)
     app.add_css_file("gdbook-print.css")
     app.add_js_file("gdbook-print.js", defer="defer")
     app.connect("source-read", notebook_markup_to_myst)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
+    # After sphinx-book-theme has made its header buttons (priority 501).
+    app.connect("html-page-context", add_book_pdf_button, priority=510)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
