@@ -2,8 +2,9 @@
 
 ``make pdf`` prints the PDF (tools/print_pdf.py) and then runs this module with
 ``-m pdf``; ``pytest tests`` alone skips it, as it skips the browser tests.
-It checks what a reader of the paper book needs, against the sources: every
-chapter starts a page under its title and is a bookmark; there are as many
+It checks what a reader of the paper book needs, against the sources: the
+first page gives the title and the licence; every chapter starts a page under
+its title and is a bookmark; there are as many
 images as the notebooks have figures plus explorer frames, and every printed
 frame carries its slider values; every solution prints, open; the maths is
 typeset (no TeX left in the text); no page is blank; and nothing made for the
@@ -149,6 +150,12 @@ def test_every_chapter_is_a_bookmark_that_starts_a_page(pages, bookmarks, doc):
     index, page = found[0], bookmarks[found[0]][1]
     assert index == 0 or bookmarks[index - 1][1] < page, f"{title!r} does not start a page"
     assert title in squash(pages[page]), f"{title!r} is not on the page its bookmark opens"
+
+
+def test_the_first_page_credits_the_book_and_states_its_licence(pages):
+    first = squash(pages[0])
+    assert first.startswith("Gradient Descent, from First Principles"), first[:80]
+    assert "CC BY 4.0" in first and "MIT" in first, f"no licence on the first page: {first}"
 
 
 def test_the_bibliography_is_printed(text):

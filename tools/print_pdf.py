@@ -6,6 +6,7 @@ page loads MathJax and its fonts from the folder, offline), opens the page in
 Debian's Chromium through Playwright, waits until MathJax has typeset every
 formula and every image has loaded, and prints the page with Chromium's own
 PDF printer: A4, page numbers at the foot, the headings as the PDF's outline.
+The site's footer (authors, licence) is printed under the title.
 What the page looks like on paper is set by the site's print style
 (``book/_ext/static/gdbook-print.css`` and ``gdbook-print.js``): explorers as
 strips of frames, solutions open, no buttons, each chapter on a new page.
@@ -57,11 +58,27 @@ async () => {
 """
 
 # What only the whole book needs on paper (every page's print style is the site's):
-# the title and contents on a page of their own, each chapter from a new page.
+# the title, credits and contents on a page of their own, each chapter from a new page.
 BOOK_CSS = """
 @media print {
   #jb-print-docs-body { break-after: page; }
   span[id^="document-"] + section { break-before: page; }
+  .gd-title-credits { text-align: center; margin: 1em 0 2em; font-size: 0.9em; }
+  .gd-title-credits p { margin: 0.2em 0; }
+}
+"""
+
+# The site's footer (authors, copyright, the CC BY licence), which the theme does
+# not print, goes under the title on the first page, as a book's credits do.
+CREDITS_JS = """
+() => {
+  const title = document.querySelector("#jb-print-docs-body h1");
+  const items = document.querySelectorAll("footer.bd-footer-content .footer-item");
+  const credits = document.createElement("div");
+  credits.className = "gd-title-credits";
+  items.forEach((item) => credits.append(...Array.from(item.children, (c) => c.cloneNode(true))));
+  title.after(credits);
+  return credits.textContent.includes("CC BY 4.0");
 }
 """
 
@@ -149,6 +166,8 @@ def print_pdf(folder: Path, pdf: Path) -> None:
             page.goto(f"{url}/{PAGE}", wait_until="networkidle")
             page.emulate_media(media="print")
             page.add_style_tag(content=BOOK_CSS)
+            if not page.evaluate(CREDITS_JS):
+                problems.append("no licence in the site's footer to print under the title")
             links = page.evaluate(LINKS_JS)
             if links["dangling"] or links["astray"] or not links["citations"]:
                 problems.append(f"links that would not land: {links}")
