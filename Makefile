@@ -8,11 +8,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 NOTEBOOKS := $(sort $(wildcard book/*.ipynb))
 
-.PHONY: help install install-test offline book test lint unit nbval build-strict browser binder bench nbval-repeat execute lab clean
+.PHONY: help install install-test offline book pdf test lint unit nbval build-strict browser binder bench nbval-repeat execute lab clean
 
 help:
 	@echo "make book          build the HTML book into _build/html"
-	@echo "make test          all of: lint unit nbval build-strict browser"
+	@echo "make pdf           the whole book as one PDF, _build/pdf/book.pdf (Chromium, CHROMIUM=/path)"
+	@echo "make test          all of: lint unit nbval binder build-strict pdf browser"
 	@echo "make lint          ruff on helpers, tests and the notebooks (seconds)"
 	@echo "make unit          pytest tests/ (about a minute)"
 	@echo "make nbval         stored outputs reproduce; one chapter: make nbval NOTEBOOKS=book/03-learning-rate.ipynb"
@@ -59,8 +60,8 @@ book: install offline
 	@echo "The book is at $(CURDIR)/_build/html/index.html"
 
 lint: install-test
-	$(BIN)/ruff check helpers tests book
-	$(BIN)/ruff format --check helpers tests
+	$(BIN)/ruff check helpers tests book tools
+	$(BIN)/ruff format --check helpers tests tools
 
 unit: install-test
 	$(BIN)/python -m pytest tests
@@ -92,6 +93,17 @@ build-strict: install-test offline
 	rm -rf _build
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
+# The whole book as one PDF: Sphinx's single-page HTML of the book, printed by
+# Chromium (tools/print_pdf.py), then read back and checked (tests/test_pdf.py).
+# A built site gets a copy at _build/html/book.pdf, which its header's download menu
+# links: `make test` runs this after build-strict and before browser.
+pdf: install-test offline
+	rm -rf _build/singlehtml
+	$(BIN)/jupyter-book build . --builder singlehtml -W -n --keep-going
+	$(BIN)/python tools/print_pdf.py _build/singlehtml _build/pdf/book.pdf
+	$(BIN)/python -m pytest tests/test_pdf.py -m pdf -p no:cacheprovider
+	if [ -d _build/html ]; then cp _build/pdf/book.pdf _build/html/book.pdf; fi
+
 # The built site in Debian's Chromium (apt-get install chromium), driven by Playwright;
 # axe-core, which checks every page's accessibility, comes from book/_offline's npm ci.
 browser: install-test $(OFFLINE)/node_modules/.package-lock.json
@@ -116,7 +128,7 @@ binder: $(BINDER_VENV)/.installed
 	  --log-level=ERROR $(NOTEBOOKS)
 	@echo "Binder's environment ran all $(words $(NOTEBOOKS)) chapters: _build/binder/"
 
-test: lint unit nbval binder build-strict browser
+test: lint unit nbval binder build-strict pdf browser
 
 execute: install-test
 	for nb in $(NOTEBOOKS); do \

@@ -36,6 +36,14 @@
     children are links. DPUB-ARIA 1.1 says to use ``listitem`` instead.
 
   The theme's colour-mode button is fixed by ``static/gdbook-a11y.js``.
+
+- Print: ``static/gdbook-print.css`` and ``static/gdbook-print.js`` make every
+  page print as a book page (a reader's "Print", and the PDF of ``make pdf``,
+  see ``tools/print_pdf.py``): each explorer as a strip of frames with their
+  slider values instead of a slider, solutions open, no buttons.
+
+- The header's download menu offers the whole book as one PDF, ``book.pdf`` at
+  the top of the site, which ``make pdf`` prints and copies there.
 """
 
 from __future__ import annotations
@@ -47,7 +55,8 @@ from PIL import Image
 
 from helpers.book.markup import notebook_to_myst
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).resolve().parent / "static"
+BOOK_PDF = "book.pdf"  # where make pdf puts the book in the built site
 FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*/fontawesome\.js[^"]*"></script>')
 GITHUB_ICON = '<i class="fab fa-github"></i>'
 GITHUB_PATH = re.compile(r'github:\[(\d+),(\d+),\[\],"f09b","([^"]+)"\]')
@@ -98,6 +107,21 @@ def notebook_markup_to_myst(app, docname, source) -> None:
         source[0] = notebook_to_myst(source[0])
 
 
+def add_book_pdf_button(app, pagename, templatename, context, doctree) -> None:
+    for button in context.get("header_buttons", []):
+        if button.get("label") == "download-buttons":
+            button["buttons"].append(
+                {
+                    "type": "link",
+                    "url": context["pathto"](BOOK_PDF, 1),
+                    "text": "whole book .pdf",
+                    "tooltip": "Download the whole book as one PDF",
+                    "icon": "fas fa-book",
+                    "label": "download-book-pdf-button",
+                }
+            )
+
+
 def github_svg(fontawesome_js: Path) -> str:
     """Font Awesome's GitHub icon (CC BY 4.0) as inline SVG, taken from the theme's own copy."""
     found = GITHUB_PATH.search(fontawesome_js.read_text(encoding="utf-8"))
@@ -140,10 +164,14 @@ def lighter_site(app, exception) -> None:
 
 
 def setup(app):
+    app.connect("config-inited", add_static_path)
+    app.add_css_file("gdbook-print.css")
+    app.add_js_file("gdbook-print.js", defer="defer")
+    app.add_js_file("gdbook-a11y.js", loading_method="defer")
     app.connect("source-read", notebook_markup_to_myst)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
-    app.connect("build-finished", lighter_site)
+    # After sphinx-book-theme has made its header buttons (priority 501).
+    app.connect("html-page-context", add_book_pdf_button, priority=510)
     app.connect("html-page-context", accessible_body)
-    app.connect("config-inited", add_static_path)
-    app.add_js_file("gdbook-a11y.js", loading_method="defer")
+    app.connect("build-finished", lighter_site)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

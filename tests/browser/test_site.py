@@ -3,17 +3,19 @@
 For every page of the table of contents: no JavaScript error, no local
 resource missing, every image loaded and described by alt text, the math
 typeset, the static explorers responding, the launch and download buttons
-present, the licence line in the footer, and the page with its images under
-3 MB (counted from the files the page and its <img> tags name, not from
-network events, whose timing varies). The shared theme, font and MathJax
-files are cached across pages and not counted. The search page finds a word.
+present (the download menu also offers the whole book's PDF), the licence
+line in the footer, and the page with its images under 3 MB (counted from
+the files the page and its <img> tags name, not from network events, whose
+timing varies). The shared theme, font and MathJax files are cached across
+pages and not counted. The search page finds a word, and the PDF the header
+links is the book `make pdf` printed.
 Screenshots of every page, at desktop and phone width, go to
 _build/screenshots for people to look at.
 """
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urljoin, urlparse
 
 import pytest
 import yaml
@@ -147,6 +149,9 @@ def test_page_loads_offline_and_works(page, site_url, screenshots, offline_repor
         page.locator("[aria-label*='Download']").count() >= 1
     ), "no download button"
 
+    # The header's download menu offers the whole book as one PDF (make pdf puts it there).
+    assert page.locator("a.btn-download-book-pdf-button").count() == 1, "no link to the PDF"
+
     # The footer states the licences: CC BY 4.0 for the text and figures, MIT for the code.
     footer = page.locator("footer .gdbook-licence")
     assert footer.count() == 1, "no licence line in the footer"
@@ -161,6 +166,16 @@ def test_page_loads_offline_and_works(page, site_url, screenshots, offline_repor
     # Nothing may depend on the internet, except Thebe/Binder themselves.
     unexpected = [u for u in page.offline_only if "thebe" not in u and "binder" not in u]
     assert not unexpected, "resources that need the internet:\n" + "\n".join(unexpected)
+
+
+@pytest.mark.browser
+def test_the_pdf_the_header_links_is_the_printed_book(page, site_url):
+    page.goto(f"{site_url}/book/intro.html")
+    href = page.locator("a.btn-download-book-pdf-button").get_attribute("href")
+    response = page.request.get(urljoin(page.url, href))
+    assert response.ok, f"{href}: HTTP {response.status}"
+    assert response.body() == (ROOT / "_build" / "pdf" / "book.pdf").read_bytes()
+    assert response.body().startswith(b"%PDF-")
 
 
 @pytest.mark.browser
