@@ -89,7 +89,8 @@ CREDITS_JS = """
 # land on the page: a link to another file would be dead in the PDF.
 LINKS_JS = """
 () => {
-  document.querySelectorAll("div.citation[role=doc-biblioentry]").forEach((entry) => {
+  // An entry of the bibliography (gdbook.py gives it role=listitem, for accessibility).
+  document.querySelectorAll("div.citation").forEach((entry) => {
     entry.id = "bib-" + entry.id;
   });
   const citations = document.querySelectorAll(".bibtex-citation a[href^='#']");
@@ -103,7 +104,7 @@ LINKS_JS = """
   });
   const astray = Array.from(citations).filter((a) => {
     const target = document.getElementById(a.getAttribute("href").slice(1));
-    return !target || target.getAttribute("role") !== "doc-biblioentry";
+    return !target || !target.classList.contains("citation");
   }).map((a) => a.textContent);
   return {citations: citations.length, dangling, astray};
 }
