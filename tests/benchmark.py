@@ -195,6 +195,7 @@ def pages() -> None:
     from urllib.parse import unquote, urlparse
 
     import yaml
+    from browser.conftest import CHROMIUM, CHROMIUM_ARGS, QuietHandler  # tests/browser
     from playwright.sync_api import sync_playwright
 
     site = ROOT / "_build" / "html"
@@ -203,12 +204,8 @@ def pages() -> None:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     docs = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site))
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -219,9 +216,7 @@ def pages() -> None:
 
     shared = ("_static/", "offline/")  # the same files on every page: cached after the first
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox",
-            "--disable-gpu", "--disable-background-networking", "--no-first-run"])  # fmt: skip
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for doc in docs:
             context = chromium.new_context()  # an empty cache
             page = context.new_page()
