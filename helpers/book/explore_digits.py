@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from helpers.book.plots import BLUE, GREEN, VERMILION
+from helpers.book.plots import BLUE, DIGITS_CMAP, GREEN, VERMILION
 from helpers.book.widgets import Explorer
 from helpers.data import load_digits, train_test_split
 from helpers.descent import descend
@@ -54,7 +54,7 @@ class DigitBrowser:
             gridspec_kw={"width_ratios": [1, 1.4, 1.4][: 3 if curves else 2]},
         )
         self.image_ax, self.bar_ax = axes[0], axes[1]
-        self.image = self.image_ax.imshow(np.zeros((side, side)), cmap="gray_r", vmin=0, vmax=1)
+        self.image = self.image_ax.imshow(np.zeros((side, side)), cmap=DIGITS_CMAP, vmin=0, vmax=1)
         self.image_ax.set_axis_off()
         self.bars = self.bar_ax.bar(np.arange(k), np.zeros(k), color=BLUE)
         # Few tick labels: text is most of the drawing time of a move.

@@ -4,10 +4,20 @@ Call ``use_book_style()`` once at the top of a notebook; nothing changes
 matplotlib's settings on import. Every function draws on an ``ax`` (a new
 figure is made if none is given) and returns it, so a cell can add to the
 picture before ``plt.show()``.
+
+Dark mode: with the environment variable ``GDBOOK_THEME=dark`` the same
+drawing code draws every figure for the website's dark theme: the page's
+dark background, light text and axes, ``BLACK`` a light grey (it is the
+colour of "the ink"), and the colour maps whose light end would be a bright
+patch (``DIGITS_CMAP``, ``DIVERGING_CMAP``) swapped for their dark-ended
+twins. The book's build runs every notebook once more that way and shows the
+twin of each figure in dark mode (``book/_ext/gdbook.py``). Without the
+variable nothing differs from the light figures stored in the notebooks.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import matplotlib as mpl
@@ -17,9 +27,21 @@ import numpy as np
 from helpers.problems import Problem
 from helpers.validate import finite_array, integer
 
+DARK = os.environ.get("GDBOOK_THEME", "light") == "dark"
+# The page colours of the website's dark theme (pydata-sphinx-theme's background and text).
+DARK_BACKGROUND, DARK_TEXT, DARK_EDGES = "#14181e", "#ced6dd", "#9ca4af"
+
 # Okabe & Ito's palette: distinguishable with every common colour-vision deficiency.
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000")
+# Its black is the colour of the ink, so on a dark page it is the page's text colour.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
+           DARK_TEXT if DARK else "#000000")  # fmt: skip
 BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, BLACK = PALETTE
+# The paper the figures are drawn on: the box behind a label in a figure.
+PAPER = DARK_BACKGROUND if DARK else "white"
+# Images of digits: dark ink on white paper, or in dark mode light ink on the dark page.
+DIGITS_CMAP = "gray" if DARK else "gray_r"
+# Signed values (weights): red and blue, with 0 in the colour of the page.
+DIVERGING_CMAP, ZERO_COLOUR = ("berlin", "black") if DARK else ("RdBu_r", "white")
 _SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
 
 BOOK_STYLE = {
@@ -37,6 +59,25 @@ BOOK_STYLE = {
     "lines.linewidth": 2.0,
     "image.cmap": "viridis",
 }
+if DARK:
+    BOOK_STYLE |= {
+        "figure.facecolor": DARK_BACKGROUND,
+        "axes.facecolor": DARK_BACKGROUND,
+        "savefig.facecolor": DARK_BACKGROUND,
+        "text.color": DARK_TEXT,
+        "axes.labelcolor": DARK_TEXT,
+        "axes.titlecolor": DARK_TEXT,
+        "axes.edgecolor": DARK_EDGES,
+        "xtick.color": DARK_EDGES,
+        "ytick.color": DARK_EDGES,
+        "xtick.labelcolor": DARK_TEXT,
+        "ytick.labelcolor": DARK_TEXT,
+        "grid.color": DARK_EDGES,
+        "legend.labelcolor": DARK_TEXT,
+        "axes3d.xaxis.panecolor": (1, 1, 1, 0.04),
+        "axes3d.yaxis.panecolor": (1, 1, 1, 0.06),
+        "axes3d.zaxis.panecolor": (1, 1, 1, 0.08),
+    }
 
 
 def use_book_style() -> None:
