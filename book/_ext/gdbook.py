@@ -44,6 +44,12 @@
 
 - The header's download menu offers the whole book as one PDF, ``book.pdf`` at
   the top of the site, which ``make pdf`` prints and copies there.
+
+- Dark mode (``gdtwins.py``, beside this file): every figure and explorer frame
+  gets a dark twin drawn by the same code in the dark style of
+  ``helpers/book/plots.py``, from a second run of the chapters that starts when
+  the build does; ``static/gdbook-twins.css`` shows the twin of the reader's
+  theme. The twins are added before ``lighter_site``, so they are WebP too.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from gdtwins import add_twins, start_dark_run  # book/_ext, beside this file
 from PIL import Image
 
 from helpers.book.markup import notebook_to_myst
@@ -60,7 +67,7 @@ BOOK_PDF = "book.pdf"  # where make pdf puts the book in the built site
 FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*/fontawesome\.js[^"]*"></script>')
 GITHUB_ICON = '<i class="fab fa-github"></i>'
 GITHUB_PATH = re.compile(r'github:\[(\d+),(\d+),\[\],"f09b","([^"]+)"\]')
-FIGURE = re.compile(r'(_images/[\w-]+)\.png"')
+FIGURE = re.compile(r'(_images/[\w.-]+)\.png"')  # a dark twin is <hash>.dark.png
 
 # (what the other package writes, what the page gets instead); see the docstring.
 ACCESSIBLE_MARKUP = [
@@ -168,10 +175,13 @@ def setup(app):
     app.add_css_file("gdbook-print.css")
     app.add_js_file("gdbook-print.js", defer="defer")
     app.add_js_file("gdbook-a11y.js", loading_method="defer")
+    app.add_css_file("gdbook-twins.css")
+    app.connect("builder-inited", start_dark_run)
     app.connect("source-read", notebook_markup_to_myst)
     app.connect("html-page-context", drop_duplicate_scripts, priority=900)
     # After sphinx-book-theme has made its header buttons (priority 501).
     app.connect("html-page-context", add_book_pdf_button, priority=510)
     app.connect("html-page-context", accessible_body)
+    app.connect("build-finished", add_twins, priority=400)  # before lighter_site: WebP twins too
     app.connect("build-finished", lighter_site)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
