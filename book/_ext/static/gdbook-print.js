@@ -42,7 +42,9 @@
       var img = document.createElement("img");
       var caption = document.createElement("figcaption");
       var values = document.createElement("strong");
-      img.src = "data:image/webp;base64," + frames[index].image;
+      // On the website a frame is a file (gdtwins.py); in the single-page book
+      // that make pdf prints, it is inline. Paper is light: the light frame.
+      img.src = frames[index].src || "data:image/webp;base64," + frames[index].image;
       img.alt = frames[index].alt;
       values.textContent = settings(box, index);
       caption.appendChild(values);
