@@ -51,6 +51,7 @@ EXPLORER = re.compile(
     r"(?P<frames>.*?)</script>(?P<note>.*?)</div><script>(?P<player>.*?)</script>",
     re.S,
 )
+TWINNED = 'class="gd-light'  # what a page that add_twins has done contains
 FIRST_FRAME = re.compile(r'<img src="data:image/webp;base64,(?P<image>[^"]*)" (?P<rest>[^>]*)>')
 
 # The player of helpers/book/widgets.py, for frames stored as files: it shows a frame
@@ -289,4 +290,6 @@ def add_twins(app, exception) -> None:
                 )
         prefix = "../" * docname.count("/")
         text = page.read_text(encoding="utf-8")
+        if TWINNED in text:  # an earlier build's page: Sphinx wrote only what changed
+            continue
         page.write_text(_twin_page(text, prefix, figures, explorers, frames_dir), encoding="utf-8")
