@@ -67,6 +67,17 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture
+def page(browser):
+    """A page of the site in the light theme, a desktop window, its script errors in page.errors."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, color_scheme="light")
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def screenshots():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -42,16 +42,6 @@ def explorer_count(doc: str) -> int:
 EXPLORER_PAGES = [doc for doc in toc_pages() if explorer_count(doc)]
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1200, "height": 900}, color_scheme="light")
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
-
-
 def open_page(page, site_url: str, doc: str) -> None:
     page.goto(f"{site_url}/{doc}.html", wait_until="networkidle")
     if page.locator("article .math").count():  # axe should see the typeset math

@@ -65,16 +65,6 @@ def looks_dark(image, where: str) -> None:
     )
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1200, "height": 900}, color_scheme="light")
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    context.close()
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("doc", NOTEBOOK_PAGES)
 def test_in_the_dark_theme_no_figure_is_a_light_rectangle(page, site_url, doc, screenshots):
