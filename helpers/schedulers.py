@@ -163,10 +163,9 @@ class LinearLR(LRScheduler):
 
 
 class WarmupStableDecay(LRScheduler):
-    """Warm-up, stable, decay (WSD; Hu et al. 2024, Hägele et al. 2024; no torch class): η_t =
-    η₀·t/W for t < W, η₀ until W + S, then η_min + (η₀ − η_min)·g(p), p = min((t − W − S)/D, 1),
-    with g(p) = 1 − p ('linear'), (1 + cos πp)/2 ('cosine') or 1 − √p ('sqrt'); W, S, D are
-    warmup_steps, stable_steps, decay_steps. A decay may start at any stable step. Chapter 8."""
+    """Warm-up, stable, decay (WSD; Hu et al. 2024, Hägele et al. 2024): η_t = η₀·t/W in the W
+    warm-up steps, η₀ in S stable ones, then η_min + (η₀ − η_min)·g(min((t − W − S)/D, 1)), D
+    decay steps: g(p) = 1 − p ('linear'), (1 + cos πp)/2 ('cosine'), 1 − √p ('sqrt'). Chapter 8."""
 
     def __init__(self, optimizer, warmup_steps, stable_steps, decay_steps, eta_min=0.0,
                  decay_shape="linear"):  # fmt: skip
