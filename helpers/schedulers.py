@@ -162,6 +162,29 @@ class LinearLR(LRScheduler):
         return self.base_lr * max(s + (e - s) * min(n, t) / n, 0.0)
 
 
+class WarmupStableDecay(LRScheduler):
+    """Warm-up, stable, decay (WSD; Hu et al. 2024, Hägele et al. 2024): η_t = η₀·t/W in the W
+    warm-up steps, η₀ in S stable ones, then η_min + (η₀ − η_min)·g(min((t − W − S)/D, 1)), D
+    decay steps: g(p) = 1 − p ('linear'), (1 + cos πp)/2 ('cosine'), 1 − √p ('sqrt'). Chapter 8."""
+
+    def __init__(self, optimizer, warmup_steps, stable_steps, decay_steps, eta_min=0.0,
+                 decay_shape="linear"):  # fmt: skip
+        self.warmup_steps = integer("warmup_steps", warmup_steps)
+        self.stable_steps = integer("stable_steps", stable_steps)
+        self.decay_steps = integer("decay_steps", decay_steps, 1)
+        self.eta_min = non_negative("eta_min", eta_min)
+        self.decay_shape = one_of("decay_shape", decay_shape, ("linear", "cosine", "sqrt"))
+        super().__init__(optimizer)
+
+    def lr_at(self, t):
+        W, S = self.warmup_steps, self.stable_steps
+        if t < W + S:  # warm-up, then stable
+            return self.base_lr * t / W if t < W else self.base_lr
+        p = min(1.0, (t - W - S) / self.decay_steps)
+        g = {"linear": 1 - p, "cosine": (1 + math.cos(math.pi * p)) / 2, "sqrt": 1 - math.sqrt(p)}
+        return self.eta_min + (self.base_lr - self.eta_min) * g[self.decay_shape]
+
+
 class OneCycleLR(LRScheduler):
     """The 1cycle policy: up from η₀ = max_lr/div_factor to max_lr in the first pct_start of
     total_steps (or epochs·steps_per_epoch), then down to η₀/final_div_factor (three_phase: back to

@@ -1,4 +1,4 @@
-"""Closed forms that chapters 3 to 5 set their runs against, and two measurements to compare."""
+"""Closed forms chapters 3 to 5 set their runs against, measurements to compare, chapter 8's."""
 
 import numpy as np
 
@@ -89,3 +89,45 @@ def noise_floor(problem, lr, batch_size):
 
     floors = np.array([floor(r) for r in lr.ravel()]).reshape(lr.shape)
     return float(floors) if floors.ndim == 0 else floors
+
+
+def sharpness(hvp, dim, iters=1000, seed=0, tol=1e-6) -> float:
+    """λ_max of a symmetric H given by hvp(v) = H·v; for a network at x, by differences to 1e-10:
+    hvp = lambda v: (net.grad(x + 1e-5 * v) − net.grad(x − 1e-5 * v)) / 2e-5 for ‖v‖ = 1. Power
+    iteration v ← Hv/‖Hv‖ stops at ‖Hv − λv‖ ≤ tol·|λ|, λ = vᵀHv, then within ‖Hv − λv‖²/gap of
+    the eigenvalue of largest size. If that is negative or does not settle (λ_min ≈ −λ_max), a run
+    on H + ρI, ρ = ‖Hv‖, finds λ_max + ρ; NaN if neither settles. Chapter 8."""
+    if not callable(hvp):
+        raise ValueError(f"hvp must be a function v ↦ H·v, got {hvp!r}")
+    dim, iters, tol = integer("dim", dim, 1), integer("iters", iters, 1), positive("tol", tol)
+    rng = np.random.default_rng(integer("seed", seed))
+
+    def power(shift):  # on H + shift·I: (its largest |λ| − shift, or NaN, and ‖Hv + shift·v‖)
+        v = rng.standard_normal(dim)
+        for _ in range(iters):
+            v = v / np.linalg.norm(v)
+            w = finite_array("hvp(v)", hvp(v)) + shift * v
+            if np.linalg.norm(w - (v @ w) * v) <= tol * abs(v @ w):
+                return v @ w - shift, np.linalg.norm(w)
+            v = w
+        return np.nan, np.linalg.norm(w)
+
+    lam, rho = power(0.0)
+    return float(lam if lam > 0 else power(rho)[0])
+
+
+def filter_normalised_direction(x, shapes, rng: np.random.Generator) -> np.ndarray:
+    """A random direction d to plot f(x + αd) along (Li et al. 2018): d ~ N(0, I), then dⱼ ←
+    dⱼ·‖xⱼ‖/‖dⱼ‖ for each filter j: a column of a matrix of ``shapes`` (``net.shapes``, x's layout;
+    X·W: the weights into one unit). As in the paper, a bias (1-D) gets 0. Chapter 8."""
+    x, layout = finite_array("x", x), list(shapes.values()) if isinstance(shapes, dict) else [()]
+    if x.shape != (sum(np.prod(s, dtype=int) for s in layout),):
+        raise ValueError(f"shapes must be the layout of x, name → shape, got {shapes!r}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy Generator, got {rng!r}")
+    d, start = rng.standard_normal(x.size), 0
+    for shape in layout:
+        piece, filters = (a[start : start + np.prod(shape)].reshape(shape) for a in (d, x))
+        piece *= np.linalg.norm(filters, axis=0) / np.linalg.norm(piece, axis=0) * (piece.ndim > 1)
+        start += np.prod(shape)
+    return d

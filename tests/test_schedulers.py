@@ -21,6 +21,7 @@ from helpers.schedulers import (
     ReduceLROnPlateau,
     SequentialLR,
     StepLR,
+    WarmupStableDecay,
 )
 
 TOL = 1e-12
@@ -122,6 +123,15 @@ SCHEDULES = {
     "OneCycleLR momentum from 0": (
         lambda m, o: m.OneCycleLR(o, 0.1, STEPS, base_momentum=0.5, max_momentum=0.9),
         "SGD",
+        {},
+    ),
+}
+
+# Ours only (torch has no WSD class; its version is built below): state and array lrs.
+OURS_ONLY = {
+    "WarmupStableDecay sqrt": (
+        lambda m, o: m.WarmupStableDecay(o, 5, 20, 30, eta_min=1e-3, decay_shape="sqrt"),
+        "Adam",
         {},
     ),
 }
@@ -294,12 +304,13 @@ ARRAY_CASES = [
     "LambdaLR warm-up",
     "SequentialLR three",
     "OneCycleLR Adam betas",
+    "WarmupStableDecay sqrt",
 ]
 
 
 @pytest.mark.parametrize("name", ARRAY_CASES)
 def test_array_lr_schedules_like_separate_runs(name):
-    make, opt_name, opt_kwargs = SCHEDULES[name]
+    make, opt_name, opt_kwargs = {**SCHEDULES, **OURS_ONLY}[name]
     base = np.array([[0.01], [0.1], [0.3]])
     if name.startswith("OneCycleLR"):
 
@@ -416,6 +427,11 @@ BAD = [
     (lambda o: LinearLR(o, end_factor=-0.1), "end_factor"),
     (lambda o: LinearLR(o, total_iters=0), "total_iters"),
     (lambda o: LambdaLR(o, 0.5), "lr_lambda"),
+    (lambda o: WarmupStableDecay(o, -1, 10, 10), "warmup_steps"),
+    (lambda o: WarmupStableDecay(o, 10, 2.5, 10), "stable_steps"),
+    (lambda o: WarmupStableDecay(o, 10, 10, 0), "decay_steps"),
+    (lambda o: WarmupStableDecay(o, 10, 10, 10, eta_min=-0.1), "eta_min"),
+    (lambda o: WarmupStableDecay(o, 10, 10, 10, decay_shape="exp"), "decay_shape"),
     (lambda o: OneCycleLR(o, max_lr=0.1), "total_steps"),
     (lambda o: OneCycleLR(o, max_lr=0.1, total_steps=0), "total_steps"),
     (lambda o: OneCycleLR(o, max_lr=0.1, epochs=0, steps_per_epoch=10), "epochs"),
@@ -502,11 +518,11 @@ def test_a_formula_that_rounds_below_zero_sets_lr_zero():
     assert sched.get_last_lr() == [0.0]
 
 
-@pytest.mark.parametrize("name", SCHEDULES)
+@pytest.mark.parametrize("name", {**SCHEDULES, **OURS_ONLY})
 def test_a_saved_run_resumes_exactly(name):
     """Save optimizer and scheduler after 30 steps, load both into fresh ones built the same
     way, and the next 40 steps are bit for bit those of the run that went on."""
-    make, opt_name, opt_kwargs = SCHEDULES[name]
+    make, opt_name, opt_kwargs = {**SCHEDULES, **OURS_ONLY}[name]
 
     def build():
         opt = getattr(ours_optim, opt_name)(lr=0.1, **opt_kwargs)
@@ -565,3 +581,52 @@ def test_a_saved_plateau_scheduler_resumes_exactly():
         sched2.step(metric)
         assert opt2.lr == opt.lr
     assert opt.lr < 0.1  # the plateau did cut the rate after the save
+
+
+# WarmupStableDecay has no torch class: torch builds it from its own schedulers, chained by its
+# SequentialLR at milestones W, W + S, W + S + D (LambdaLR where torch has no closed form).
+def torch_wsd(opt, W, S, D, eta_min, shape):
+    r = eta_min / opt.param_groups[0]["lr"]
+    decay = {
+        "linear": lambda: torch_sched.LinearLR(opt, 1.0, r, total_iters=D),
+        "cosine": lambda: torch_sched.CosineAnnealingLR(opt, T_max=D, eta_min=eta_min),
+        "sqrt": lambda: torch_sched.LambdaLR(opt, lambda t: r + (1 - r) * (1 - math.sqrt(t / D))),
+    }[shape]
+    phases = [
+        torch_sched.LambdaLR(opt, lambda t: t / W),
+        torch_sched.ConstantLR(opt, factor=1.0, total_iters=S),
+        decay(),
+        torch_sched.ConstantLR(opt, factor=r, total_iters=10**9),
+    ]
+    return torch_sched.SequentialLR(opt, phases, milestones=[W, W + S, W + S + D])
+
+
+@pytest.mark.parametrize("shape", ["linear", "cosine", "sqrt"])
+@pytest.mark.parametrize("W, S, D, eta_min", [(10, 100, 60, 0.01), (25, 1, 200, 0.0)])
+def test_warmup_stable_decay_matches_torch(shape, W, S, D, eta_min):
+    def make(m, o):
+        if m is torch_sched:
+            return torch_wsd(o, W, S, D, eta_min, shape)
+        return m.WarmupStableDecay(o, W, S, D, eta_min=eta_min, decay_shape=shape)
+
+    lrs, _, _ = sequence(ours_sched, make, "SGD", {}, steps=W + S + D + 20)
+    t_lrs, _, _ = sequence(torch_sched, make, "SGD", {}, steps=W + S + D + 20)
+    assert np.abs(lrs - t_lrs).max() <= TOL
+    t = np.arange(len(lrs))
+    np.testing.assert_allclose(lrs[t <= W], 0.1 * t[t <= W] / W, rtol=0, atol=1e-17)
+    assert np.all(lrs[W : W + S + 1] == 0.1) and np.all(lrs[W + S + D :] == eta_min)
+    assert np.all(np.diff(lrs[W + S :]) <= 0)  # the decay only goes down
+
+
+def test_warmup_stable_decay_without_warmup_is_a_cosine_annealing():
+    a, b = SGD(lr=0.1), SGD(lr=0.1)
+    wsd = WarmupStableDecay(a, 0, 0, 40, eta_min=0.001, decay_shape="cosine")
+    cosine = CosineAnnealingLR(b, T_max=40, eta_min=0.001)
+    for _ in range(40):
+        assert a.lr == pytest.approx(b.lr, rel=0, abs=1e-15)
+        wsd.step()
+        cosine.step()
+    assert a.lr == 0.001 and repr(wsd) == (
+        "WarmupStableDecay(SGD, warmup_steps=0, stable_steps=0, decay_steps=40, eta_min=0.001, "
+        "decay_shape='cosine')"
+    )
