@@ -285,7 +285,7 @@ class Lion(Optimizer):
         return (1 - self.lr * wd) * x - self.lr * np.sign(c)
 
 
-def newton_schulz(G: Any, steps=5, coefficients=(3.4445, -4.7750, 2.0315), eps=1e-7) -> np.ndarray:
+def newton_schulz(G, steps=5, ns_coefficients=(3.4445, -4.7750, 2.0315), eps=1e-7) -> np.ndarray:
     """G orthogonalised, about U·Vᵀ where G = U·S·Vᵀ (its SVD), by the quintic Newton–Schulz
     iteration of torch.optim.Muon (in float64 here; torch computes it in bfloat16):
 
@@ -296,7 +296,7 @@ def newton_schulz(G: Any, steps=5, coefficients=(3.4445, -4.7750, 2.0315), eps=1
     G = validate.as_float_array("G", G)
     if G.ndim < 2:
         raise ValueError(f"G must be a matrix (or a stack of them), got shape {G.shape}")
-    a, b, c = _check_hyperparameter("ns_coefficients", coefficients)
+    a, b, c = _check_hyperparameter("ns_coefficients", ns_coefficients)
     steps, eps = validate.integer("steps", steps), validate.positive("eps", eps)
     tall = G.shape[-2] > G.shape[-1]
     X = G.swapaxes(-2, -1) if tall else G
@@ -324,8 +324,9 @@ class Muon(Optimizer):
                          adjust_lr_fn=adjust_lr_fn)  # fmt: skip
 
     def step(self, x: Any, grad: Any) -> np.ndarray:
-        if np.ndim(x) != 2:  # as torch's Muon, which refuses parameters that are not 2-D
-            raise ValueError(f"x must be a matrix (2-D) for Muon, got shape {np.shape(x)}")
+        shapes = [np.shape(x), *self._array_shapes().values()]  # x, and an array lr or momentum
+        if np.ndim(x) != 2 or max(map(len, shapes)) > 2:  # as torch, which refuses them too
+            raise ValueError(f"x must be 2-D for Muon (an array lr, momentum at most): {shapes}")
         return super().step(x, grad)
 
     def _update(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
