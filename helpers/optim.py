@@ -42,12 +42,23 @@ def _check_hyperparameter(name: str, value: Any) -> Any:
         return validate.in_range(name, value, 0.0, 1.0)
     if name == "eps":
         return validate.positive(name, value)
+    if name == "ns_coefficients":  # Muon's (a, b, c)
+        if not isinstance(value, (tuple, list)) or len(value) != 3:
+            raise ValueError(f"ns_coefficients must be three numbers (a, b, c), got {value!r}")
+        return tuple(validate.number(f"ns_coefficients[{i}]", c) for i, c in enumerate(value))
+    if name in ("ns_steps", "warmup_steps"):
+        return validate.integer(name, value)
+    if name == "adjust_lr_fn":
+        return validate.one_of(name, value, (None, "original", "match_rms_adamw"))
     return validate.non_negative(name, value)
 
 
 def _lerp(start: Any, end: np.ndarray, weight: float) -> np.ndarray:
     """start + weight·(end − start), rounded as torch.lerp rounds it: from the nearer end."""
-    if weight < 0.5:
+    if np.ndim(weight) > 0:  # an array of weights (e.g. of momenta): each entry as below
+        near_start = start + weight * (end - start)
+        return np.where(np.abs(weight) < 0.5, near_start, end - (end - start) * (1 - weight))
+    if abs(weight) < 0.5:
         return start + weight * (end - start)
     return end - (end - start) * (1 - weight)
 
@@ -63,6 +74,8 @@ class Optimizer:
     checks its input and asks ``_update`` for the next point. ``lr`` must be > 0 at construction,
     then >= 0 (a cosine schedule reaches 0); ``base_lr`` is the constructor's. ``initial_lr`` is
     None until a scheduler stores the lr there, as torch does in ``param_group["initial_lr"]``."""
+
+    maximize = False  # for the optimizers that take no maximize (Lion, Muon, AdamWScheduleFree)
 
     def __init__(self, **hyperparameters: Any) -> None:
         validate.positive("lr", hyperparameters["lr"])
@@ -250,3 +263,120 @@ class AdamW(Adam):
                  *, maximize=False) -> None:  # fmt: skip
         Optimizer.__init__(self, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                            amsgrad=amsgrad, maximize=maximize)  # fmt: skip
+
+
+class Lion(Optimizer):
+    """Lion ("evolved sign momentum"), as lion_pytorch.Lion; m is the momentum buffer (0 at first):
+
+        c = β₁m + (1 − β₁)g;   x ← (1 − lr·λ)x − lr·sign(c);   m ← β₂m + (1 − β₂)g
+    Each coordinate moves by exactly lr (or 0): only the sign of c counts. With
+    ``decoupled_weight_decay=True``, λ/base_lr is used for λ. Chapter 8."""
+
+    def __init__(self, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, *,
+                 decoupled_weight_decay=False) -> None:  # fmt: skip
+        super().__init__(lr=lr, betas=betas, weight_decay=weight_decay,
+                         decoupled_weight_decay=decoupled_weight_decay)  # fmt: skip
+
+    def _update(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        (beta1, beta2), m = self.betas, self.state.get("exp_avg", 0.0)
+        wd = self.weight_decay / self.base_lr if self.decoupled_weight_decay else self.weight_decay
+        c = beta1 * m + (1 - beta1) * g
+        self.state["exp_avg"] = beta2 * m + (1 - beta2) * g
+        return (1 - self.lr * wd) * x - self.lr * np.sign(c)
+
+
+def newton_schulz(G, steps=5, ns_coefficients=(3.4445, -4.7750, 2.0315), eps=1e-7) -> np.ndarray:
+    """G orthogonalised, about U·Vᵀ where G = U·S·Vᵀ (its SVD), by the quintic Newton–Schulz
+    iteration of torch.optim.Muon (in float64 here; torch computes it in bfloat16):
+
+        X = G/max(‖G‖_F, ε)  (all singular values ≤ 1; Gᵀ if G is tall, so that A is the smaller)
+        ``steps`` times:  A = X·Xᵀ;   X ← aX + (bA + cA²)·X  (singular values s ↦ as + bs³ + cs⁵)
+    These (a, b, c) raise small singular values fast but never converge: after 5 steps those that
+    were ≥ ‖G‖_F/100 lie in [0.68, 1.14], not at 1. G may be a stack of matrices. Chapter 8."""
+    G = validate.as_float_array("G", G)
+    if G.ndim < 2:
+        raise ValueError(f"G must be a matrix (or a stack of them), got shape {G.shape}")
+    a, b, c = _check_hyperparameter("ns_coefficients", ns_coefficients)
+    steps, eps = validate.integer("steps", steps), validate.positive("eps", eps)
+    tall = G.shape[-2] > G.shape[-1]
+    X = G.swapaxes(-2, -1) if tall else G
+    X = X / np.maximum(np.linalg.norm(X, axis=(-2, -1), keepdims=True), eps)
+    for _ in range(steps):
+        A = X @ X.swapaxes(-2, -1)
+        X = a * X + (b * A + c * (A @ A)) @ X
+    return X.swapaxes(-2, -1) if tall else X
+
+
+class Muon(Optimizer):
+    """Muon, as torch.optim.Muon, for a matrix x (m × n); b is the momentum buffer (0 at first):
+
+        b ← μb + (1 − μ)g;   u = g + μ(b − g) if nesterov, else u = b;   O = newton_schulz(u)
+        x ← (1 − lr·λ)x − lr_adj·O,  lr_adj = lr·√max(1, m/n)  (adjust_lr_fn None or "original")
+                                       or lr·0.2·√max(m, n)  ("match_rms_adamw")
+    O has the directions of u with every singular value about 1: each direction gets a step of
+    about the same size, however small its gradient. Chapter 8."""
+
+    def __init__(self, lr=1e-3, weight_decay=0.1, momentum=0.95, nesterov=True,
+                 ns_coefficients=(3.4445, -4.7750, 2.0315), eps=1e-7, ns_steps=5,
+                 adjust_lr_fn=None) -> None:  # fmt: skip
+        super().__init__(lr=lr, weight_decay=weight_decay, momentum=momentum, nesterov=nesterov,
+                         ns_coefficients=ns_coefficients, eps=eps, ns_steps=ns_steps,
+                         adjust_lr_fn=adjust_lr_fn)  # fmt: skip
+
+    def step(self, x: Any, grad: Any) -> np.ndarray:
+        shapes = [np.shape(x), *self._array_shapes().values()]  # x, and an array lr or momentum
+        if np.ndim(x) != 2 or max(map(len, shapes)) > 2:  # as torch, which refuses them too
+            raise ValueError(f"x must be 2-D for Muon (an array lr, momentum at most): {shapes}")
+        return super().step(x, grad)
+
+    def _update(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        mu, (m, n), state = self.momentum, x.shape[-2:], self.state
+        b = state["momentum_buffer"] = _lerp(state.get("momentum_buffer", 0.0), g, 1 - mu)
+        u = _lerp(g, b, mu) if self.nesterov else b  # g + μ(b − g)
+        O = newton_schulz(u, self.ns_steps, self.ns_coefficients, self.eps)
+        rms = self.adjust_lr_fn == "match_rms_adamw"  # else None or "original"
+        lr_adj = self.lr * (0.2 * np.sqrt(max(m, n)) if rms else np.sqrt(max(1, m / n)))
+        return (1 - self.lr * self.weight_decay) * x - lr_adj * O
+
+
+class AdamWScheduleFree(Optimizer):
+    """Schedule-free AdamW, as schedulefree.AdamWScheduleFree: it averages its iterates instead of
+    decaying the lr. z takes AdamW-like steps, x averages the z's, and the gradient is taken at y,
+    between them: ``y = opt.step(y, grad_f(y))`` returns the next y (at the start y = z = x), and
+    ``opt.eval_point()`` returns x, the point to evaluate (the package's ``optimizer.eval()``):
+
+        lr_t = lr·min(1, t/warmup_steps);   v ← β₂v + (1 − β₂)g²;   d = g/(√(v/(1 − β₂ᵗ)) + ε) + λy
+        c = w_t/(w₁ + … + w_t),  w_t = tʳ·(the largest lr_t so far)^weight_lr_power
+        z ← z − lr_t·d;   x ← (1 − c)x + c·z;   y ← (1 − β₁)z + β₁x
+    x is not stored, as in the package: y ← y + c(z − y) + lr_t(β₁(1 − c) − 1)·d, with z before
+    its step, is the same y, and x = y + (1 − 1/β₁)(z − y). Chapter 8."""
+
+    def __init__(self, lr=0.0025, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, warmup_steps=0,
+                 r=0.0, weight_lr_power=2.0) -> None:  # fmt: skip
+        super().__init__(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         warmup_steps=warmup_steps, r=r,
+                         weight_lr_power=weight_lr_power)  # fmt: skip
+
+    def _update(self, y: np.ndarray, g: np.ndarray) -> np.ndarray:
+        (beta1, beta2), state = self.betas, self.state
+        z, v = state.get("z", y), state.get("exp_avg_sq", 0.0)
+        lr = self.lr * (self.t / self.warmup_steps if self.t <= self.warmup_steps else 1.0)
+        lr_max = state["lr_max"] = np.maximum(lr, state.get("lr_max", -1.0))
+        weight = self.t**self.r * lr_max**self.weight_lr_power  # w_t
+        weight_sum = state["weight_sum"] = state.get("weight_sum", 0.0) + weight
+        ckp1 = np.where(weight_sum != 0, weight / weight_sum, 0.0)  # c; 0 while every w is 0
+        v = state["exp_avg_sq"] = beta2 * v + (1 - beta2) * g * g
+        d = g / (np.sqrt(v / (1 - beta2**self.t)) + self.eps)
+        if np.any(self.weight_decay):
+            d = d + self.weight_decay * y
+        y = _lerp(y, z, ckp1) + lr * (beta1 * (1 - ckp1) - 1) * d
+        state["z"], state["y"] = z - lr * d, y.copy()  # y kept for eval_point
+        return y
+
+    def eval_point(self) -> np.ndarray:
+        """x = y + (1 − 1/β₁)(z − y), the averaged point, from the last y that step returned."""
+        if "y" not in self.state:
+            raise ValueError("eval_point() needs a step first (before it, x is the start)")
+        beta1 = validate.in_range("betas[0]", self.betas[0], 0.0, 1.0, low_open=True)
+        with np.errstate(all="ignore"):  # a diverged run: inf − inf is NaN, without warnings
+            return _lerp(self.state["y"], self.state["z"], 1 - 1 / beta1)

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers.descent import descend
-from helpers.optim import SGD, Adagrad, Adam, AdamW, RMSprop
+from helpers.optim import SGD, Adagrad, Adam, AdamW, AdamWScheduleFree, Lion, RMSprop
 from helpers.problems import Bumpy, Quadratic, Rosenbrock
 from helpers.schedulers import (
     CosineAnnealingLR,
@@ -70,6 +70,7 @@ def test_above_two_over_L_descent_diverges(problem_start, u):
     assert run.stop_reason == "diverged"
 
 
+# Muon is left out: it moves one matrix, and these problems' points are vectors.
 OPTIMIZERS = st.one_of(
     st.builds(SGD, lr=st.floats(1e-6, 1e3), momentum=st.floats(0, 0.99),
               weight_decay=st.floats(0, 1)),
@@ -80,6 +81,10 @@ OPTIMIZERS = st.one_of(
     st.builds(Adam, lr=st.floats(1e-6, 1e3), betas=st.tuples(st.floats(0, 0.999),
               st.floats(0, 0.9999)), amsgrad=st.booleans()),
     st.builds(AdamW, lr=st.floats(1e-6, 1e2), weight_decay=st.floats(0, 1)),
+    st.builds(Lion, lr=st.floats(1e-6, 1e3), betas=st.tuples(st.floats(0, 0.999),
+              st.floats(0, 0.999)), weight_decay=st.floats(0, 1)),
+    st.builds(AdamWScheduleFree, lr=st.floats(1e-6, 1e2), weight_decay=st.floats(0, 1),
+              warmup_steps=st.integers(0, 60), r=st.floats(0, 3)),
 )  # fmt: skip
 PROBLEMS = st.sampled_from([Rosenbrock(), Bumpy(), Quadratic(np.diag([1.0, 1e4]))])
 STARTS = st.tuples(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3)).map(np.array)
