@@ -336,14 +336,13 @@ class Adafactor(Optimizer):
                          maximize=maximize)  # fmt: skip
 
     def _check(self, name: str, value: Any) -> Any:  # eps a pair, every other one a number
-        if name != "eps" and np.ndim(value) != 0:  # x is one run, never a batch of them
-            raise ValueError(f"{name} must be a single number for Adafactor, got {_show(value)}")
-        if name != "eps":
-            return _check_hyperparameter(name, value)
-        if not isinstance(value, (tuple, list)) or len(value) != 2:
-            raise ValueError(f"eps must be a pair (eps1, eps2), got {value!r}")
-        eps1 = None if value[0] is None else validate.positive_number("eps[0]", value[0])
-        return eps1, validate.positive_number("eps[1]", value[1])
+        if name == "eps" and isinstance(value, (tuple, list)) and len(value) == 2:
+            eps1 = None if value[0] is None else validate.positive_number("eps[0]", value[0])
+            return eps1, validate.positive_number("eps[1]", value[1])
+        if name == "eps" or np.ndim(value) != 0:  # x is one run, never a batch of them
+            kind = "a pair (eps1, eps2)" if name == "eps" else "a single number"
+            raise ValueError(f"{name} must be {kind} for Adafactor, got {_show(value)}")
+        return _check_hyperparameter(name, value)
 
     def _update(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
         eps1, state, g2 = self.eps[0] or np.finfo(float).eps, self.state, g * g  # ε₁; g²

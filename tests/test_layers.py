@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HELPERS = ROOT / "helpers"
 CORE = sorted(p for p in HELPERS.glob("*.py"))
 MACHINERY = sorted((HELPERS / "book").rglob("*.py"))
-CORE_LINES = 1500  # docstrings included
+CORE_LINES = 1800  # docstrings included
 FUNCTION_LINES = 60
 DESCEND_LINES = 80
 
