@@ -50,17 +50,18 @@ def _check_hyperparameter(name: str, value: Any) -> Any:
         return validate.integer(name, value)
     if name == "adjust_lr_fn":
         return validate.one_of(name, value, (None, "original", "match_rms_adamw"))
+    if name == "beta2_decay":  # Adafactor's: 1 − β₂ = t^beta2_decay must not grow with t
+        return validate.in_range(name, value, -np.inf, 0.0, low_open=True, high_open=False)
+    if name == "d":  # Adafactor's clipping threshold
+        return validate.in_range(name, value, 1.0, np.inf)
     return validate.non_negative(name, value)
 
 
 def _lerp(start: Any, end: np.ndarray, weight: float) -> np.ndarray:
-    """start + weight·(end − start), rounded as torch.lerp rounds it: from the nearer end."""
-    if np.ndim(weight) > 0:  # an array of weights (e.g. of momenta): each entry as below
-        near_start = start + weight * (end - start)
-        return np.where(np.abs(weight) < 0.5, near_start, end - (end - start) * (1 - weight))
-    if abs(weight) < 0.5:
-        return start + weight * (end - start)
-    return end - (end - start) * (1 - weight)
+    """start + weight·(end − start), rounded as torch.lerp rounds it: from the nearer end
+    (weight may be an array, e.g. of momenta: each entry is rounded so)."""
+    near_start = start + weight * (end - start)
+    return np.where(np.abs(weight) < 0.5, near_start, end - (end - start) * (1 - weight))
 
 
 def _show(value: Any) -> str:
@@ -88,12 +89,15 @@ class Optimizer:
     def __setattr__(self, name: str, value: Any) -> None:
         # A hyperparameter is checked whenever it is set, as by a scheduler: ``opt.lr = 0.1``.
         if name in getattr(self, "hyperparameters", ()):  # () until __init__ has listed them
-            checked = _check_hyperparameter(name, value)
+            checked = self._check(name, value)
             if isinstance(checked, np.ndarray):
                 value = checked.copy()  # the optimizer's own: the caller's array may change
             elif type(value) not in (int, float):  # an int or float is kept: repr shows 0, not 0.0
                 value = checked  # e.g. np.float64 as float, a list of betas as a tuple
         super().__setattr__(name, value)
+
+    def _check(self, name: str, value: Any) -> Any:
+        return _check_hyperparameter(name, value)  # Adafactor checks its lr and eps pair first
 
     def reset(self) -> None:
         """Forget the step count and every state buffer."""
@@ -137,7 +141,7 @@ class Optimizer:
         return {name: v.shape for name, v in values.items() if isinstance(v, np.ndarray)}
 
     def __repr__(self) -> str:
-        flags = ("maximize", "decoupled_weight_decay")  # keyword-only in torch: shown if True
+        flags = ("maximize", "decoupled_weight_decay")  # shown only if True
         shown = [n for n in self.hyperparameters if n not in flags or getattr(self, n)]
         args = ", ".join(f"{name}={_show(getattr(self, name))}" for name in shown)
         return f"{type(self).__name__}({args})"
@@ -263,6 +267,106 @@ class AdamW(Adam):
                  *, maximize=False) -> None:  # fmt: skip
         Optimizer.__init__(self, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                            amsgrad=amsgrad, maximize=maximize)  # fmt: skip
+
+
+class NAdam(Optimizer):
+    """NAdam, as torch.optim.NAdam: Adam's weight decay, m and v, and a Nesterov step with them:
+
+        μ_t = β₁(1 − ½·0.96^(tψ))  (ψ momentum_decay);   Π_t = μ₁μ₂⋯μ_t  (mu_product)
+        d = √(v/(1 − β₂ᵗ)) + ε;   x ← x − lr·(1 − μ_t)/(1 − Π_t)·g/d − lr·μₜ₊₁/(1 − Π_t·μₜ₊₁)·m/d
+    Chapter 8."""
+
+    def __init__(self, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
+                 decoupled_weight_decay=False, *, maximize=False) -> None:  # fmt: skip
+        super().__init__(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         momentum_decay=momentum_decay, maximize=maximize,
+                         decoupled_weight_decay=decoupled_weight_decay)  # fmt: skip
+
+    def _update(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        (beta1, beta2), t, psi, state = self.betas, self.t, self.momentum_decay, self.state
+        if self.decoupled_weight_decay:
+            x = (1 - self.lr * self.weight_decay) * x
+        elif np.any(self.weight_decay):
+            g = g + self.weight_decay * x
+        mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi))  # μ_t
+        mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))  # μ_{t+1}
+        mu_product = state["mu_product"] = state.get("mu_product", 1.0) * mu  # Π_t (Π_0 = 1)
+        m = state["exp_avg"] = _lerp(state.get("exp_avg", 0.0), g, 1 - beta1)  # as in Adam
+        v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", 0.0) + (1 - beta2) * g * g
+        d = np.sqrt(v / (1 - beta2**t)) + self.eps
+        x = x - self.lr * (1 - mu) / (1 - mu_product) * g / d
+        return x - self.lr * mu_next / (1 - mu_product * mu_next) * m / d
+
+
+class RAdam(Optimizer):
+    """RAdam, as torch.optim.RAdam: Adam's weight decay, m and v, and a step rectified by r_t:
+
+        m_hat = m/(1 − β₁ᵗ);   ρ_∞ = 2/(1 − β₂) − 1;   ρ_t = ρ_∞ − 2t·β₂ᵗ/(1 − β₂ᵗ)
+        r_t = √((ρ_t − 4)(ρ_t − 2)ρ_∞/((ρ_∞ − 4)(ρ_∞ − 2)ρ_t))
+        x ← x − lr·m_hat  if ρ_t ≤ 5,  else  x ← x − lr·m_hat·√(1 − β₂ᵗ)/(√v + ε)·r_t
+    Chapter 8."""
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, maximize=False) -> None:  # fmt: skip
+        super().__init__(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         decoupled_weight_decay=decoupled_weight_decay,
+                         maximize=maximize)  # fmt: skip
+
+    def _update(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        (beta1, beta2), t, state = self.betas, self.t, self.state
+        if self.decoupled_weight_decay:
+            x = (1 - self.lr * self.weight_decay) * x
+        elif np.any(self.weight_decay):
+            g = g + self.weight_decay * x
+        m = state["exp_avg"] = _lerp(state.get("exp_avg", 0.0), g, 1 - beta1)  # as in Adam
+        v = state["exp_avg_sq"] = beta2 * state.get("exp_avg_sq", 0.0) + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1**t)
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+        if rho_t <= 5:
+            return x - m_hat * self.lr
+        r_t = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        return x - m_hat * self.lr * ((1 - beta2**t) ** 0.5 / (np.sqrt(v) + self.eps)) * r_t
+
+
+class Adafactor(Optimizer):
+    """Adafactor, as torch.optim.Adafactor (τ beta2_decay, eps = (ε₁, or None for 2.2e-16, ε₂)):
+    steps relative to RMS(x) = ‖x‖/√n, and for a matrix only the row and column means of g²:
+
+        ρ = min(lr, 1/√t);   α = max(ε₂, RMS(x))·ρ;   x ← (1 − lr·λ)x;   β̂₂ = 1 − t^τ
+        matrix: R ← β̂₂R + (1 − β̂₂)·(g² averaged along each row), C the same along each column,
+                v = R·C/max(mean(R), ε₁) (an outer product);   vector: v ← β̂₂v + (1 − β̂₂)g²
+        u = g/√max(v, ε₁²);   x ← x − α·u/max(1, RMS(u)/d)  (d, the clipping threshold)
+    2-D x: one weight matrix (R is row_var, C col_var); 1-D: one vector (variance); 3-D and more:
+    stacked matrices, as in torch. Never a batch of runs: all of x is one parameter. Chapter 8."""
+
+    def __init__(self, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, weight_decay=0.0, *,
+                 maximize=False) -> None:  # fmt: skip
+        super().__init__(lr=lr, beta2_decay=beta2_decay, eps=eps, d=d, weight_decay=weight_decay,
+                         maximize=maximize)  # fmt: skip
+
+    def _check(self, name: str, value: Any) -> Any:  # eps a pair, every other one a number
+        if name == "eps" and isinstance(value, (tuple, list)) and len(value) == 2:
+            eps1 = None if value[0] is None else validate.positive_number("eps[0]", value[0])
+            return eps1, validate.positive_number("eps[1]", value[1])
+        if name == "eps" or np.ndim(value) != 0:  # x is one run, never a batch of them
+            kind = "a pair (eps1, eps2)" if name == "eps" else "a single number"
+            raise ValueError(f"{name} must be {kind} for Adafactor, got {_show(value)}")
+        return _check_hyperparameter(name, value)
+
+    def _update(self, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        eps1, state, g2 = self.eps[0] or np.finfo(float).eps, self.state, g * g  # ε₁; g²
+        w, rho = self.t**self.beta2_decay, min(self.lr, 1 / self.t**0.5)  # 1 − β̂₂ and ρ
+        alpha = max(self.eps[1], np.linalg.norm(x) / x.size**0.5) * rho  # before weight decay
+        x = (1 - self.lr * self.weight_decay) * x  # x itself when λ = 0
+        if x.ndim > 1:  # _lerp(a, b, w) = a + w·(b − a), rounded as torch.lerp
+            R = state["row_var"] = _lerp(state.get("row_var", 0.0), g2.mean(-1, keepdims=True), w)
+            C = state["col_var"] = _lerp(state.get("col_var", 0.0), g2.mean(-2, keepdims=True), w)
+            v = R @ C / np.maximum(R.mean(-2, keepdims=True), eps1)
+        else:
+            v = state["variance"] = _lerp(state.get("variance", 0.0), g2, w)
+        u = g / np.sqrt(np.maximum(v, eps1 * eps1))
+        return x - alpha / max(1.0, np.linalg.norm(u) / (u.size**0.5 * self.d)) * u
 
 
 class Lion(Optimizer):

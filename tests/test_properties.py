@@ -7,7 +7,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers.descent import descend
-from helpers.optim import SGD, Adagrad, Adam, AdamW, AdamWScheduleFree, Lion, RMSprop
+from helpers.optim import (
+    SGD,
+    Adafactor,
+    Adagrad,
+    Adam,
+    AdamW,
+    AdamWScheduleFree,
+    Lion,
+    NAdam,
+    RAdam,
+    RMSprop,
+)
 from helpers.problems import Bumpy, Quadratic, Rosenbrock
 from helpers.schedulers import (
     CosineAnnealingLR,
@@ -85,6 +96,13 @@ OPTIMIZERS = st.one_of(
               st.floats(0, 0.999)), weight_decay=st.floats(0, 1)),
     st.builds(AdamWScheduleFree, lr=st.floats(1e-6, 1e2), weight_decay=st.floats(0, 1),
               warmup_steps=st.integers(0, 60), r=st.floats(0, 3)),
+    st.builds(NAdam, lr=st.floats(1e-6, 1e3), betas=st.tuples(st.floats(0, 0.999),
+              st.floats(0, 0.9999)), momentum_decay=st.floats(0, 1),
+              decoupled_weight_decay=st.booleans()),
+    st.builds(RAdam, lr=st.floats(1e-6, 1e3), betas=st.tuples(st.floats(0, 0.999),
+              st.floats(0, 0.9999)), weight_decay=st.floats(0, 1)),
+    st.builds(Adafactor, lr=st.floats(1e-6, 1e3), beta2_decay=st.floats(-2, 0),
+              d=st.floats(1, 10), weight_decay=st.floats(0, 1)),
 )  # fmt: skip
 PROBLEMS = st.sampled_from([Rosenbrock(), Bumpy(), Quadratic(np.diag([1.0, 1e4]))])
 STARTS = st.tuples(st.floats(-1e3, 1e3), st.floats(-1e3, 1e3)).map(np.array)
