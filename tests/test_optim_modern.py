@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from test_optim import run_until_overflow
 
 from helpers.descent import descend
 from helpers.optim import Adafactor, NAdam, RAdam
@@ -426,15 +427,9 @@ def test_step_rejects_nan_and_wrong_shapes(name):
 def test_divergence_overflows_without_warnings(case):
     name, kwargs, shape = case
     opt = OURS[name](**{**kwargs, "lr": 1e200 if name != "Adafactor" else 1.0})
-    x = np.full(shape, 1e300)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        for _ in range(20):
-            with np.errstate(over="ignore"):
-                g = 1e10 * x
-            x = opt.step(x, g)
-            if not np.isfinite(x).all():
-                break
+        x = run_until_overflow(opt, np.full(shape, 1e300), lambda x: 1e10 * x, steps=20)
         OURS[name](**kwargs).step(np.full(shape, np.inf), np.full(shape, -np.inf))
         OURS[name](**kwargs).step(np.zeros(shape), np.zeros(shape))  # 0/0 is not taken either
     assert not all(np.isfinite(a).all() for a in [x, *opt.state.values()])
