@@ -78,6 +78,16 @@ def page(browser):
     context.close()
 
 
+def switch_to_dark(page) -> None:
+    """The reader's way to the dark theme: the theme's button, which cycles the modes."""
+    switch = page.locator(".theme-switch-button:visible").first
+    for _ in range(3):
+        if page.evaluate("document.documentElement.dataset.theme") == "dark":
+            return
+        switch.click()
+    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+
+
 @pytest.fixture(scope="session")
 def screenshots():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ import json
 from urllib.parse import urljoin
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, switch_to_dark
 from test_site import toc_pages
 
 AXE = ROOT / "book" / "_offline" / "node_modules" / "axe-core" / "axe.min.js"
@@ -71,13 +71,7 @@ def test_axe_finds_nothing_serious_in_the_light_or_the_dark_theme(page, site_url
     page.add_script_tag(path=str(AXE))
     assert page.evaluate("document.documentElement.dataset.theme") == "light"
     found = {"light": serious_violations(page)}
-    # The reader's way to the dark theme: the theme's button, which cycles the modes.
-    switch = page.locator(".theme-switch-button:visible").first
-    for _ in range(3):
-        if page.evaluate("document.documentElement.dataset.theme") == "dark":
-            break
-        switch.click()
-    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+    switch_to_dark(page)
     found["dark"] = serious_violations(page)
     report = [f"{theme}: {line}" for theme, lines in found.items() for line in lines]
     assert not report, "axe-core found:\n" + "\n".join(report)

@@ -15,7 +15,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, switch_to_dark
 from PIL import Image
 from test_accessibility import EXPLORER_PAGES, explorer_count
 from test_site import toc_pages
@@ -37,16 +37,6 @@ def luminance(png: bytes) -> tuple[float, float]:
         [luma[:2].ravel(), luma[-2:].ravel(), luma[:, :2].ravel(), luma[:, -2:].ravel()]
     )
     return float(luma.mean()), float(edge.mean())
-
-
-def switch_to_dark(page) -> None:
-    """The reader's way to the dark theme: the theme's button, which cycles the modes."""
-    switch = page.locator(".theme-switch-button:visible").first
-    for _ in range(3):
-        if page.evaluate("document.documentElement.dataset.theme") == "dark":
-            return
-        switch.click()
-    assert page.evaluate("document.documentElement.dataset.theme") == "dark"
 
 
 def displayed(image) -> bool:
