@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helpers.optim import check_optimizer
+from helpers.optim import Adafactor, Muon, check_optimizer
 from helpers.problems import Problem
 from helpers.schedulers import ReduceLROnPlateau
 from helpers.validate import finite_array, integer, one_of, positive_number
@@ -155,6 +155,8 @@ def check_arguments(problem, optimizer, x0, steps, epochs, batch_size, rng, sche
         raise ValueError(message) from None
     if x.ndim > len(shape) and isinstance(scheduler, ReduceLROnPlateau):
         raise ValueError("scheduler ReduceLROnPlateau follows one loss: use one run, not a batch")
+    if x.ndim > len(shape) and isinstance(optimizer, (Adafactor, Muon)):  # x is one matrix to them
+        raise ValueError(f"optimizer {type(optimizer).__name__} takes one run, not a batch of x0")
     return x, steps, per_epoch, rng
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from helpers.data import make_regression
 from helpers.descent import descend
-from helpers.optim import SGD, Adam
+from helpers.optim import SGD, Adafactor, Adam, Muon
 from helpers.problems import LinearRegression, Parabola, Rosenbrock, bowl
 from helpers.schedulers import ReduceLROnPlateau, StepLR
 
@@ -257,3 +257,13 @@ def test_bad_problem_optimizer_scheduler_and_batch_size():
     with pytest.raises(ValueError, match="ReduceLROnPlateau follows one loss"):
         opt = SGD(lr=np.array([[0.1], [0.2]]))
         descend(bowl(), opt, [1.0, 1.0], scheduler=ReduceLROnPlateau(opt))
+
+
+def test_adafactor_and_muon_refuse_a_batch_of_runs():
+    """Both treat all of x as one matrix: a batch of x0 would be mixed into one run's state."""
+    starts = np.array([[1.0, 1.0], [2.0, -1.0]])
+    for opt in (Adafactor(), Muon(lr=0.1)):
+        with pytest.raises(ValueError, match=f"optimizer {type(opt).__name__} takes one run"):
+            descend(bowl(), opt, starts, steps=3)
+    one = descend(bowl(), Adafactor(), starts[0], steps=3)  # one run is fine
+    assert one.steps == 3 and np.isfinite(one.loss)
