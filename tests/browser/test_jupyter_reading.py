@@ -280,9 +280,9 @@ def book_server(jupyter_server):
 
 @pytest.mark.browser
 def test_every_chapter_has_what_the_checks_look_for():
-    """Seven chapters, each with numbers, solutions and hidden cells: no check passes on nothing."""
-    assert len(CHAPTERS) == 7, [path.name for path in CHAPTERS]
-    assert [path.name for path in NOTEBOOKS[7:]] == ["appendix-maths.ipynb"]
+    """Eight chapters, each with numbers, solutions and hidden cells: no check passes on nothing."""
+    assert len(CHAPTERS) == 8, [path.name for path in CHAPTERS]
+    assert [path.name for path in NOTEBOOKS[8:]] == ["appendix-maths.ipynb"]
     boxes = 0
     for path in CHAPTERS:
         cells = json.loads(path.read_text())["cells"]
