@@ -31,7 +31,7 @@ from helpers.optim import newton_schulz
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ROOT = Path(__file__).resolve().parent.parent
 COMBOS = [(0, "Muon quintic"), (1, "cubic"), (5, "Muon quintic"), (5, "quintic, converging"),
-          (10, "cubic"), (10, "Muon quintic")]  # fmt: skip
+          (6, "cubic"), (6, "Muon quintic")]  # fmt: skip
 
 
 def p(coefficients):
@@ -110,7 +110,7 @@ def test_newton_schulz_maps_each_singular_value_by_the_scalar_map(shape):
     view = OrthogonaliseView(new_figure((9.0, 3.4)), G)
     U, s, Vt = np.linalg.svd(G / np.linalg.norm(G), full_matrices=False)
     kept = s >= 1e-3
-    for steps, coefficients in itertools.product(range(11), COEFFICIENTS):
+    for steps, coefficients in itertools.product(range(7), COEFFICIENTS):
         view.update(steps=steps, coefficients=coefficients)
         O = newton_schulz(G, steps, COEFFICIENTS[coefficients])
         mapped = p_k(coefficients, steps)(s)
@@ -164,16 +164,16 @@ def test_muon_is_fast_but_rough_and_the_converging_quintic_slow_but_exact(view):
         return numbers(view.update(steps=steps, coefficients=coefficients))[-2]
 
     assert worst(5, "Muon quintic") < 0.5 < worst(5, "quintic, converging") < worst(5, "cubic")
-    assert worst(10, "Muon quintic") > 0.3  # it never goes to 1: p(1) = 0.70
-    assert worst(10, "cubic") > 0.9  # 1.5ᵏ·0.0011 is still far from 1 after 10 steps
+    assert worst(6, "Muon quintic") > 0.3  # it never goes to 1: p(1) = 0.70
+    assert worst(6, "cubic") > 0.9  # 1.5ᵏ·0.0011 is still far from 1 after 6 steps
 
 
 def test_the_static_version_has_one_frame_per_steps_and_coefficients_pair():
     explorer = newton_schulz_explorer()
     page = static_html(explorer)
     frames = json.loads(re.search(r'<script type="application/json">(.*?)</script>', page)[1])
-    pairs = list(itertools.product(range(11), COEFFICIENTS))
-    assert len(frames) == len(pairs) == 33
+    pairs = list(itertools.product(range(7), COEFFICIENTS))
+    assert len(frames) == len(pairs) == 21
     for frame, (steps, coefficients) in zip(frames, pairs, strict=True):
         assert frame["message"].startswith(f"{coefficients}, {steps} step")
         assert f"steps = {steps}, coefficients = {coefficients}." in frame["alt"]
@@ -190,7 +190,7 @@ def test_the_static_version_has_one_frame_per_steps_and_coefficients_pair():
         ({"G": [[1.0, np.inf]]}, "G must be finite"),
         ({"G": [[1.0, np.nan]]}, "G must not contain NaN"),
         ({"G": "gradient"}, "G must be a number"),
-        ({"steps": 11}, "steps must be a whole number from 0 to 10"),
+        ({"steps": 7}, "steps must be a whole number from 0 to 6"),
         ({"steps": -1}, "steps must be a whole number >= 0"),
         ({"steps": 2.5}, "steps must be a whole number"),
         ({"steps": True}, "steps must be a whole number"),
@@ -205,8 +205,8 @@ def test_bad_arguments_raise_value_errors_that_name_them(kwargs, argument):
 
 def test_in_the_widget_a_bad_value_becomes_a_message():
     explorer = newton_schulz_explorer(G=spread_matrix(6, 4))
-    _, message = explorer.render(steps=12, coefficients="cubic")
-    assert message == "Cannot draw this: steps must be a whole number from 0 to 10, got 12"
+    _, message = explorer.render(steps=8, coefficients="cubic")
+    assert message == "Cannot draw this: steps must be a whole number from 0 to 6, got 8"
     _, message = explorer.render(steps=3, coefficients="Newton")
     assert message.startswith("Cannot draw this: coefficients must be one of")
 
@@ -231,7 +231,7 @@ def test_the_widget_redraws_when_its_controls_move_and_uses_only_theme_colours()
     explorer = newton_schulz_explorer()
     assert isinstance(explorer, Explorer)
     steps, dropdown = explorer.controls["steps"], explorer.controls["coefficients"]
-    assert (steps.min, steps.max, steps.value) == (0, 10, 5)
+    assert (steps.min, steps.max, steps.value) == (0, 6, 5)
     assert isinstance(dropdown, widgets.Dropdown) and list(dropdown.options) == list(COEFFICIENTS)
     before = bytes(explorer.image.value)
     steps.value = 2

@@ -36,7 +36,7 @@ COEFFICIENTS = {  # (a, b, c) of p(s) = as + bs³ + cs⁵
     "cubic": (1.5, -0.5, 0.0),  # the classic Newton–Schulz: p(1) = 1, p'(1) = 0
     "quintic, converging": (15 / 8, -10 / 8, 3 / 8),  # p(1) = 1, p'(1) = p''(1) = 0
 }
-MAX_STEPS = 10
+MAX_STEPS = 6
 THRESHOLD = 1e-3  # the message counts singular values ≥ THRESHOLD·‖G‖_F
 PRODUCTS_PER_STEP = 3  # newton_schulz forms A = X·Xᵀ, A·A and (bA + cA²)·X, even when c = 0
 YLIM = (1e-4, 2.0)  # every singular value above THRESHOLD stays in this range
