@@ -63,6 +63,12 @@ BOOK_CSS = """
 @media print {
   #jb-print-docs-body { break-after: page; }
   span[id^="document-"] + section { break-before: page; }
+  /* A chapter that fills its last page to the foot must not push its last margin
+     onto a page of its own, which would be blank before the next chapter's. */
+  span[id^="document-"] + section > :last-child,
+  span[id^="document-"] + section > section:last-child > :last-child {
+    margin-bottom: 0 !important;
+  }
   .gd-title-credits { text-align: center; margin: 1em 0 2em; font-size: 0.9em; }
   .gd-title-credits p { margin: 0.2em 0; }
 }
