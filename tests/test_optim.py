@@ -281,15 +281,19 @@ def test_reset_gives_a_fresh_optimizer(case):
 @pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
 def test_step_leaves_its_inputs_alone_and_returns_a_new_array(case):
     name, kwargs = case
-    opt = OURS[name](**kwargs)
-    x, g = X0.copy(), grad(X0)
-    for _ in range(3):
+    assert_steps_leave_inputs_alone(OURS[name](**kwargs), X0, grad(X0))
+
+
+def assert_steps_leave_inputs_alone(opt, x0, g0, steps=3):
+    """``steps`` steps from copies of x0 and g0 leave both as they were, and each returns a new
+    float64 array that shares memory with neither of them nor with any state buffer."""
+    x, g = x0.copy(), g0.copy()
+    for _ in range(steps):
         x_new = opt.step(x, g)
-        np.testing.assert_array_equal(x, X0)
-        np.testing.assert_array_equal(g, grad(X0))
+        np.testing.assert_array_equal(x, x0)
+        np.testing.assert_array_equal(g, g0)
         assert isinstance(x_new, np.ndarray) and x_new.dtype == np.float64
-        assert not np.shares_memory(x_new, x) and not np.shares_memory(x_new, g)
-        assert all(not np.shares_memory(x_new, buf) for buf in opt.state.values())
+        assert not any(np.shares_memory(x_new, a) for a in [x, g, *opt.state.values()])
 
 
 def test_scalar_and_integer_points():
