@@ -161,7 +161,7 @@ def test_exercise_4_is_scored_on_validation_never_on_test_images():
     """Issue 13: choices are made on validation accuracy, the test set is used once."""
     X, y = load_digits()
     X_rest, X_test, _, _ = train_test_split(X, y, test_fraction=0.2, seed=ch07.SEED)
-    X_train, X_val, _, _ = ch07._digits()
+    X_train, X_val, _, _ = ch07.chapter7_digits()
     assert len(X_train) + len(X_val) == len(X_rest)
     seen = {row.tobytes() for row in np.concatenate([X_train, X_val])}
     assert seen == {row.tobytes() for row in X_rest}

@@ -24,9 +24,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, NullLocator
 
+from helpers.book.exercises.ch07 import chapter7_digits
 from helpers.book.plots import BLACK, BLUE
 from helpers.book.widgets import Explorer, few_ticks
-from helpers.data import load_digits, train_test_split
 from helpers.network import MLP
 from helpers.optim import newton_schulz
 from helpers.validate import finite_array, integer
@@ -45,9 +45,7 @@ YLIM = (1e-4, 2.0)  # every singular value above THRESHOLD stays in this range
 @functools.cache
 def chapter7_gradient() -> np.ndarray:
     """∂loss/∂W₁ (64 × 32) of the chapter 7 network at its seeded start, on its training set."""
-    X, y = load_digits()
-    X_rest, _, y_rest, _ = train_test_split(X, y, test_fraction=0.2, seed=0)
-    X_train, _, y_train, _ = train_test_split(X_rest, y_rest, test_fraction=0.2, seed=0)
+    X_train, _, y_train, _ = chapter7_digits()
     net = MLP(X_train, y_train, hidden=32)
     G = net.unpack(net.grad(net.init_params(np.random.default_rng(0))))["W1"]
     G.setflags(write=False)  # one array for every caller: nobody may change it

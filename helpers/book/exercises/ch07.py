@@ -174,8 +174,9 @@ def check_relu_backward(relu_backward) -> Feedback:
 
 
 @functools.cache
-def _digits():
-    """The chapter's training and validation images; its test images are never looked at."""
+def chapter7_digits():
+    """Chapter 7's split, as (X_train, X_val, y_train, y_val): its training and validation
+    images; its test images are never looked at. Chapter 8's explorer uses it too."""
     X, y = load_digits()
     X_rest, _, y_rest, _ = train_test_split(X, y, test_fraction=0.2, seed=SEED)
     return train_test_split(X_rest, y_rest, test_fraction=0.2, seed=SEED)
@@ -184,7 +185,7 @@ def _digits():
 def _train(optimizer: Optimizer):
     """Train the chapter's network from a seeded start for EPOCHS epochs: (run, validation
     accuracy)."""
-    X_train, X_val, y_train, y_val = _digits()
+    X_train, X_val, y_train, y_val = chapter7_digits()
     net = MLP(X_train, y_train, hidden=HIDDEN)
     rng = np.random.default_rng(SEED)
     x0 = net.init_params(rng)
